@@ -1,0 +1,351 @@
+"""QueryPlan -> sqlglot expression. The only place that builds SQL."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+from sqlglot.tokens import Tokenizer
+
+from ..errors import DefinitionError, QueryError
+from ..plan.nodes import (
+    BoundFilter,
+    ColumnSource,
+    Derived,
+    Filled,
+    Join,
+    MeasureValue,
+    MetricValue,
+    QueryPlan,
+    Ratio,
+    Scan,
+)
+from ..spec.model import GRAIN_RANK, Loc, ProjectSpec, Relation
+
+_RESERVED = {k.upper() for k in Tokenizer.KEYWORDS if k.isalpha()} | {
+    "ORDER", "GROUP", "USER", "DATE", "TIME", "TIMESTAMP", "YEAR", "MONTH", "DAY", "VALUE", "KEY", "RANK",
+    "ROWS", "RANGE", "WINDOW", "INTERVAL", "END", "START"}
+ISO_DOW = "dow"
+
+
+def ident(name: str) -> exp.Identifier:
+    """An identifier, quoted only when it must be (a keyword or an unusual name)."""
+    safe = name.isidentifier() and name.upper() not in _RESERVED
+    return exp.Identifier(this=name, quoted=not safe)
+
+
+def column(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(sql: str, dialect: str) -> exp.Expression:
+    return sqlglot.parse_one(sql, read=dialect)
+
+
+def parse_expr(sql: str, dialect: str, loc: Loc | None = None, what: str = "expr") -> exp.Expression:
+    """Parse a SQL expression once (cached) and hand out a private copy."""
+    try:
+        return _parse_cached(str(sql), dialect).copy()
+    except (ParseError, sqlglot.errors.TokenError) as exc:
+        first = str(exc).splitlines()[0]
+        raise DefinitionError(f"{what} {sql!r} is not valid {dialect} SQL: {first}",
+                              file=loc.file if loc else None, line=(loc.line or None) if loc else None,
+                              help="fix the SQL, or set dialect: in metricslayer.yml to the SQL you write") from None
+
+
+def qualify(expression: exp.Expression, alias: str) -> exp.Expression:
+    """Prefix the expression's bare columns with a table alias (not inside subqueries)."""
+    for col in list(expression.find_all(exp.Column)):
+        if not col.table and col.find_ancestor(exp.Select) is None:
+            col.set("table", ident(alias))
+    if isinstance(expression, exp.Column) and not expression.table:
+        expression.set("table", ident(alias))
+    return expression
+
+
+class SqlBuilder:
+    """Renders plans for one project; parsed expressions are cached across queries."""
+
+    def __init__(self, spec: ProjectSpec, dialect: str):
+        self.spec = spec
+        self.dialect = dialect  # the dialect of the project's own SQL snippets
+
+    # -- whole query --------------------------------------------------------------------------------
+    def build(self, plan: QueryPlan) -> exp.Select:
+        ctes: dict[str, exp.Expression] = {}
+        query = self._query(plan, ctes)
+        for name, body in reversed(list(ctes.items())):
+            query = self._prepend_cte(query, name, body)
+        return query
+
+    @staticmethod
+    def _prepend_cte(query: exp.Select, name: str, body: exp.Expression) -> exp.Select:
+        with_ = query.args.get("with_") or query.args.get("with")
+        cte = exp.CTE(this=body, alias=exp.TableAlias(this=ident(name)))
+        if with_ is None:
+            query.set("with_" if "with_" in exp.Select.arg_types else "with", exp.With(expressions=[cte]))
+        else:
+            with_.set("expressions", [cte] + list(with_.expressions))
+        return query
+
+    def _query(self, plan: QueryPlan, ctes: dict) -> exp.Select:
+        scans = [self._scan(scan, ctes) for scan in plan.scans]
+        names = [s.name for s in plan.scans]
+        for scan, body in zip(plan.scans, scans):
+            ctes[self._unique_cte(scan.name, ctes)] = body
+        cte_names = list(ctes)[-len(scans):]
+        select = exp.Select()
+        first = cte_names[0]
+        select = select.from_(exp.Table(this=ident(first)))
+        keys = []
+        for key in plan.keys:
+            refs = [column(key, n) for n in cte_names]
+            keys.append(refs[0] if len(refs) == 1 else exp.Coalesce(this=refs[0], expressions=refs[1:]))
+        for i, name in enumerate(cte_names[1:], start=1):
+            table = exp.Table(this=ident(name))
+            if not plan.keys:
+                select = select.join(table, join_type="CROSS")
+                continue
+            conditions = []
+            for key in plan.keys:
+                left = [column(key, n) for n in cte_names[:i]]
+                left_expr = left[0] if len(left) == 1 else exp.Coalesce(this=left[0], expressions=left[1:])
+                conditions.append(exp.NullSafeEQ(this=left_expr, expression=column(key, name)))
+            select = select.join(table, on=exp.and_(*conditions), join_type="FULL OUTER")
+        scan_alias = dict(zip(names, cte_names))
+        outputs = [exp.alias_(k, ident(name)) for k, name in zip(keys, plan.keys)]
+        for name, node in plan.outputs:
+            outputs.append(exp.alias_(self._metric(node, scan_alias), ident(name)))
+        select = select.select(*outputs, copy=False)
+        if plan.order_by:
+            select = select.order_by(
+                *[exp.Ordered(this=column(n), desc=desc, nulls_first=False) for n, desc in plan.order_by],
+                copy=False)
+        if plan.limit is not None:
+            select = select.limit(plan.limit, copy=False)
+        return select
+
+    @staticmethod
+    def _unique_cte(name: str, ctes: dict) -> str:
+        candidate, n = name, 2
+        while candidate in ctes:
+            candidate, n = f"{name}_{n}", n + 1
+        return candidate
+
+    # -- metrics ------------------------------------------------------------------------------------
+    def _metric(self, node, scans: dict[str, str]) -> exp.Expression:
+        if isinstance(node, MeasureValue):
+            return column(node.column, scans[node.scan])
+        if isinstance(node, Filled):
+            return exp.Coalesce(this=self._metric(node.node, scans), expressions=[_literal(node.value)])
+        if isinstance(node, Ratio):
+            return _safe_divide(self._metric(node.numerator, scans), self._metric(node.denominator, scans))
+        if isinstance(node, Derived):
+            return self._derived(node, scans)
+        raise TypeError(f"unknown plan node {node!r}")
+
+    def _derived(self, node: Derived, scans) -> exp.Expression:
+        metric = self.spec.metrics.get(node.metric)
+        loc = metric.loc if metric else None
+        tree = parse_expr(node.expr, self.dialect, loc, f"expr of derived metric '{node.metric}'")
+        inputs = dict(node.inputs)
+        for col in list(tree.find_all(exp.Column)):
+            if col.table or col.name not in inputs:
+                raise DefinitionError(
+                    f"derived metric '{node.metric}' uses '{col.sql()}', which is not one of its inputs "
+                    f"({', '.join(inputs)})", file=loc.file if loc else None,
+                    line=(loc.line or None) if loc else None,
+                    help="list it under type_params.metrics (with alias: if you renamed it)")
+            col.replace(exp.Paren(this=self._metric(inputs[col.name], scans)))
+        for div in list(tree.find_all(exp.Div)):
+            div.replace(_safe_divide(div.this, div.expression))
+        return tree
+
+    # -- scans --------------------------------------------------------------------------------------
+    def _scan(self, scan: Scan, ctes: dict) -> exp.Select:
+        model = self.spec.semantic_models[scan.model]
+        select = exp.Select().from_(exp.Table(this=self._relation(model.relation, ctes).this,
+                                              db=self._relation(model.relation, ctes).args.get("db"),
+                                              catalog=self._relation(model.relation, ctes).args.get("catalog"),
+                                              alias=exp.TableAlias(this=ident(scan.alias))))
+        for join in scan.joins:
+            select = select.join(self._join(join, ctes), join_type="LEFT", copy=False)
+        for mj in scan.metric_joins:
+            sub = self._query(mj.plan, ctes)
+            on = exp.and_(*[exp.EQ(this=self._element(src), expression=column(col, mj.alias))
+                            for src, col in mj.keys])
+            select = select.join(exp.Subquery(this=sub, alias=exp.TableAlias(this=ident(mj.alias))),
+                                 on=on, join_type="LEFT", copy=False)
+        key_exprs = [self._element(src) for _, src in scan.keys]
+        projections = [exp.alias_(e, ident(name)) for e, (name, _) in zip(key_exprs, scan.keys)]
+        for agg in scan.aggregates:
+            projections.append(exp.alias_(self._aggregate(agg.model, agg.measure, scan.alias), ident(agg.name)))
+        select = select.select(*projections, copy=False)
+        conditions = [self._filter(f) for f in scan.filters]
+        if scan.time_range:
+            col = self._element(ColumnSource(**{**scan.time_range.column.__dict__, "grain": None}))
+            if scan.time_range.start:
+                conditions.append(exp.GTE(this=col, expression=_time_literal(scan.time_range.start)))
+            if scan.time_range.end:
+                conditions.append(exp.LT(this=col.copy(), expression=_time_literal(scan.time_range.end)))
+        if conditions:
+            select = select.where(exp.and_(*conditions), copy=False)
+        if key_exprs and (scan.aggregates or True):
+            select = select.group_by(*[e.copy() for e in key_exprs], copy=False)
+        select.add_comments([scan.description])
+        return select
+
+    def _relation(self, relation: Relation, ctes: dict) -> exp.Table:
+        if relation.sql is not None:
+            name = f"{relation.name}_model"
+            if name not in ctes:
+                ctes[name] = parse_expr(relation.sql, self.dialect, Loc(f"models/{relation.name}.sql", 1),
+                                        "SQL model")
+            return exp.Table(this=ident(name))
+        return exp.Table(this=ident(relation.name), db=ident(relation.schema) if relation.schema else None,
+                         catalog=ident(relation.database) if relation.database else None)
+
+    def _join(self, join: Join, ctes: dict) -> exp.Join:
+        target = self.spec.semantic_models[join.model]
+        source = self.spec.semantic_models[join.from_model]
+        table = self._relation(target.relation, ctes)
+        table.set("alias", exp.TableAlias(this=ident(join.alias)))
+        left = qualify(parse_expr(source.entity(join.entity).column, self.dialect, source.loc), join.from_alias)
+        right = qualify(parse_expr(target.entity(join.entity).column, self.dialect, target.loc), join.alias)
+        condition = exp.EQ(this=left, expression=right)
+        if join.scd_time is not None:
+            fact_time = self._element(join.scd_time)
+            start = next((d for d in target.dimensions if d.validity and d.validity.is_start), None)
+            end = next((d for d in target.dimensions if d.validity and d.validity.is_end), None)
+            parts = [condition]
+            if start:
+                parts.append(exp.GTE(this=fact_time, expression=self._dim_column(target, start.name, join.alias)))
+            if end:
+                end_col = self._dim_column(target, end.name, join.alias)
+                parts.append(exp.paren(exp.or_(exp.LT(this=fact_time.copy(), expression=end_col),
+                                               exp.Is(this=end_col.copy(), expression=exp.Null()))))
+            condition = exp.and_(*parts)
+        return exp.Join(this=table, on=condition)
+
+    def _dim_column(self, model, name: str, alias: str) -> exp.Expression:
+        dim = model.dimension(name)
+        return qualify(parse_expr(dim.column, self.dialect, dim.loc), alias)
+
+    def _element(self, src: ColumnSource) -> exp.Expression:
+        model = self.spec.semantic_models[src.model]
+        if src.kind == "entity":
+            entity = model.entity(src.name)
+            return qualify(parse_expr(entity.column, self.dialect, entity.loc), src.alias)
+        dim = model.dimension(src.name)
+        value = qualify(parse_expr(dim.column, self.dialect, dim.loc, f"expr of dimension '{dim.name}'"),
+                        src.alias)
+        if not dim.is_time:
+            return value
+        if src.date_part:
+            return _date_part(value, src.date_part)
+        if src.grain:
+            return _truncate(value, src.grain)
+        return value
+
+    def _aggregate(self, model_name: str, measure_name: str, alias: str) -> exp.Expression:
+        model = self.spec.semantic_models[model_name]
+        measure = model.measure(measure_name)
+        value = qualify(parse_expr(measure.column, self.dialect, measure.loc,
+                                   f"expr of measure '{measure.name}'"), alias)
+        agg = measure.agg
+        if agg == "sum":
+            return exp.Sum(this=value)
+        if agg == "count":
+            return exp.Count(this=value)
+        if agg == "count_distinct":
+            return exp.Count(this=exp.Distinct(expressions=[value]))
+        if agg == "sum_boolean":
+            return exp.Sum(this=exp.Case(ifs=[exp.If(this=value, true=exp.Literal.number(1))],
+                                         default=exp.Literal.number(0)))
+        if agg == "average":
+            return exp.Avg(this=exp.Cast(this=value, to=exp.DataType.build("DOUBLE")))
+        if agg == "min":
+            return exp.Min(this=value)
+        if agg == "max":
+            return exp.Max(this=value)
+        percentile = exp.Literal.number(measure.percentile if measure.percentile is not None else 0.5)
+        if measure.use_approximate_percentile:
+            return exp.ApproxQuantile(this=value, quantile=percentile)
+        if measure.use_discrete_percentile:
+            return exp.PercentileDisc(this=value, expression=percentile)
+        return exp.PercentileCont(this=value, expression=percentile)
+
+    def _filter(self, bound: BoundFilter) -> exp.Expression:
+        try:
+            tree = _parse_cached(bound.sql, self.dialect).copy()
+        except (ParseError, sqlglot.errors.TokenError) as exc:
+            raise QueryError(f"filter {bound.source!r} is not valid SQL: {str(exc).splitlines()[0]}",
+                             help="write a boolean SQL condition such as "
+                                  "{{ Dimension('customer__region') }} = 'EU'") from None
+        values = {}
+        for name, src in bound.bindings:
+            values[name] = column(src.column, src.alias) if isinstance(src, MetricValue) else self._element(src)
+        for col in list(tree.find_all(exp.Column)):
+            if col.name in values and not col.table:
+                col.replace(values[col.name].copy())
+            elif col.find_ancestor(exp.Select) is None:
+                raise QueryError(
+                    f"filter {bound.source!r} refers to '{col.sql()}' directly",
+                    help=f"reference it as {{{{ Dimension('entity__{col.name}') }}}} so it resolves through "
+                         "the semantic model (and string values need single quotes)")
+        if not _is_condition(tree):
+            raise QueryError(f"filter {bound.source!r} is not a boolean condition",
+                             help="compare a dimension with a value, e.g. {{ Dimension('customer__region') }} = 'EU'")
+        return exp.paren(tree) if isinstance(tree, exp.Or) else tree
+
+
+def _is_condition(tree: exp.Expression) -> bool:
+    while isinstance(tree, exp.Paren):
+        tree = tree.this
+    if isinstance(tree, (exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Column, exp.Exists,
+                         exp.Case, exp.Func, exp.Is)):
+        return not isinstance(tree, (exp.AggFunc,))
+    return False
+
+
+def _literal(value) -> exp.Expression:
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, (int, float)):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+def _time_literal(value: str) -> exp.Expression:
+    kind = "TIMESTAMP" if " " in value or "T" in value else "DATE"
+    return exp.Cast(this=exp.Literal.string(value), to=exp.DataType.build(kind))
+
+
+def _safe_divide(numerator: exp.Expression, denominator: exp.Expression) -> exp.Expression:
+    """Floating-point division that gives NULL, not an error or infinity, for a zero denominator."""
+    double = exp.DataType.build("DOUBLE")
+    return exp.Div(this=exp.Cast(this=numerator, to=double),
+                   expression=exp.Nullif(this=exp.Cast(this=denominator, to=double.copy()),
+                                         expression=exp.Literal.number(0)))
+
+
+def _truncate(value: exp.Expression, grain: str) -> exp.Expression:
+    truncated = exp.TimestampTrunc(this=value, unit=exp.var(grain.upper()))
+    if GRAIN_RANK.get(grain, 0) >= GRAIN_RANK["day"]:
+        return exp.Cast(this=truncated, to=exp.DataType.build("DATE"))
+    return truncated
+
+
+_DATE_PARTS = {"year": "YEAR", "quarter": "QUARTER", "month": "MONTH", "week": "WEEK", "day": "DAY",
+               "dow": "ISODOW", "doy": "DOY"}
+
+
+def _date_part(value: exp.Expression, part: str) -> exp.Expression:
+    return exp.Extract(this=exp.var(_DATE_PARTS[part]), expression=value)
+
+
+def to_sql(builder: SqlBuilder, plan: QueryPlan, dialect: str, pretty: bool = True) -> str:
+    return builder.build(plan).sql(dialect=dialect, pretty=pretty)
