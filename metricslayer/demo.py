@@ -344,10 +344,14 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
         ]),
         ("subscription_events", [
             """CREATE TABLE subscription_events AS
-            WITH e AS (SELECT subscription_id, customer_id, plan, 'started' AS event_type, started_at AS event_at, mrr AS mrr_change FROM subscriptions
+            WITH e AS (SELECT subscription_id, customer_id, plan, 'started' AS event_type, started_at AS event_at, mrr AS mrr_change, started_at
+                       FROM subscriptions
                        UNION ALL
-                       SELECT subscription_id, customer_id, plan, 'cancelled', cancelled_at, -mrr FROM subscriptions WHERE cancelled_at IS NOT NULL)
-            SELECT CAST(row_number() OVER (ORDER BY event_at, subscription_id, event_type DESC) AS BIGINT) AS event_id, *
+                       SELECT subscription_id, customer_id, plan, 'cancelled', cancelled_at, -mrr, started_at
+                       FROM subscriptions WHERE cancelled_at IS NOT NULL)
+            SELECT CAST(row_number() OVER (ORDER BY event_at, subscription_id, event_type DESC) AS BIGINT) AS event_id,
+                   subscription_id, customer_id, plan, event_type, event_at, mrr_change,
+                   event_type = 'cancelled' AND started_at < date_trunc('month', event_at) AS active_at_month_start
             FROM e ORDER BY event_id""",
         ]),
         ("subscription_snapshots", [
