@@ -11,7 +11,7 @@ campaign grid (ad_performance) keep their size.
 
 Deliberate edge cases, so soundness tests have something to bite on:
 - ~2% of customers have NULL region and country; ~3% of sessions have NULL channel; 2 products have NULL category.
-- ~0.4% of orders point at a customer_id that is not in `customers` (deleted accounts: >= 10,000,000).
+- 0.4% of orders (order_id % 250 = 17) point at a customer_id that is not in `customers` (deleted accounts: >= 10,000,000).
 - ad_performance has rows for campaign_id 999, which is not in `campaigns` (a deleted campaign).
 - No sessions, carts or orders on 2024-07-19 and 2025-03-09 (tracking outages); no production runs on Sundays
   or from Dec 24 to Jan 1; no subscriptions active on 2024-01-01 (month-start churn denominator is 0).
@@ -90,7 +90,13 @@ SELECT *,
 FROM w ORDER BY d
 """
 
-_CAMPAIGN_CHANNELS = [("paid_search", 12), ("paid_social", 10), ("display", 8), ("email", 6), ("affiliate", 4)]
+_CAMPAIGN_CHANNELS = [
+    ("paid_search", 12),
+    ("paid_social", 10),
+    ("display", 8),
+    ("email", 6),
+    ("affiliate", 4),
+]
 
 
 def _campaign_rows() -> list[str]:
@@ -108,11 +114,17 @@ def _campaign_rows() -> list[str]:
                 end = f"DATE '{START}' + {min(start_day + 30 + (cid * 37) % 210, 730)}"
             start = start if start.startswith("DATE") else f"DATE '{start}'"
             budget = 50 + (cid * 97) % 450
-            rows.append(f"({cid}, '{name}', '{channel}', '{objective}', 'marketing', {start}, {end}, {budget})")
-    rows.append(f"(41, 'Display - Brand video (views only)', 'display', 'awareness', 'marketing', DATE '{START}', NULL, 150)")
+            rows.append(
+                f"({cid}, '{name}', '{channel}', '{objective}', 'marketing', {start}, {end}, {budget})"
+            )
+    rows.append(
+        f"(41, 'Display - Brand video (views only)', 'display', 'awareness', 'marketing', DATE '{START}', NULL, 150)"
+    )
     rows.append(f"(42, 'Careers - Job boards', 'job_board', 'recruiting', 'hr', DATE '{START}', NULL, 120)")
     rows.append("(43, 'Careers - Social', 'paid_social', 'recruiting', 'hr', DATE '2024-03-01', NULL, 80)")
-    rows.append("(44, 'Careers - Engineering push', 'job_board', 'recruiting', 'hr', DATE '2025-02-01', DATE '2025-06-30', 200)")
+    rows.append(
+        "(44, 'Careers - Engineering push', 'job_board', 'recruiting', 'hr', DATE '2025-02-01', DATE '2025-06-30', 200)"
+    )
     return rows
 
 
@@ -127,24 +139,29 @@ def _expand(n: int, w: str, total: int) -> str:
 def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]]:
     nc = n["customers"]
     return [
-        ("campaigns", [
-            "CREATE TABLE campaigns (campaign_id INTEGER, campaign_name VARCHAR, channel VARCHAR, objective VARCHAR, "
-            "department VARCHAR, start_date DATE, end_date DATE, daily_budget DECIMAL(10, 2))",
-            "INSERT INTO campaigns VALUES " + ", ".join(_campaign_rows()),
-            # Campaign-days; a campaign pauses on ~3% of its days (0 impressions). _sel: what a visit can click on.
-            f"""CREATE TEMP TABLE _campaign_days AS
+        (
+            "campaigns",
+            [
+                "CREATE TABLE campaigns (campaign_id INTEGER, campaign_name VARCHAR, channel VARCHAR, objective VARCHAR, "
+                "department VARCHAR, start_date DATE, end_date DATE, daily_budget DECIMAL(10, 2))",
+                "INSERT INTO campaigns VALUES " + ", ".join(_campaign_rows()),
+                # Campaign-days; a campaign pauses on ~3% of its days (0 impressions). _sel: what a visit can click on.
+                f"""CREATE TEMP TABLE _campaign_days AS
             SELECT dd.d, c.campaign_id, c.channel, c.department,
                    c.start_date <> DATE '{START}' AND rnd(c.campaign_id * 1000 + dd.di, 1) < 0.03 AS paused
             FROM campaigns c JOIN _days dd ON dd.d BETWEEN c.start_date AND coalesce(c.end_date, DATE '{END}')""",
-            """CREATE TEMP TABLE _sel AS
+                """CREATE TEMP TABLE _sel AS
             SELECT d, channel, campaign_id, row_number() OVER (PARTITION BY d, channel ORDER BY campaign_id) AS rn,
                    count(*) OVER (PARTITION BY d, channel) AS n_ch
             FROM _campaign_days WHERE department = 'marketing' AND campaign_id <> 41 AND NOT paused""",
-        ]),
-        ("customers", [
-            f"""CREATE TABLE customers AS
+            ],
+        ),
+        (
+            "customers",
+            [
+                f"""CREATE TABLE customers AS
             WITH b AS (SELECT d, di, id, rnd(id, 101) AS r_reg, rnd(id, 102) AS r_cty, rnd(id, 103) AS r_seg,
-                              rnd(id, 104) AS r_acq FROM {_expand(nc, 'cons', tot['cons'])}),
+                              rnd(id, 104) AS r_acq FROM {_expand(nc, "cons", tot["cons"])}),
             c AS (SELECT *, CASE WHEN r_reg < 0.02 THEN NULL WHEN r_reg < 0.42 THEN 'NA' WHEN r_reg < 0.72 THEN 'EMEA'
                                   WHEN r_reg < 0.92 THEN 'APAC' ELSE 'LATAM' END AS region,
                          CASE WHEN r_acq < 0.30 THEN 'organic_search' WHEN r_acq < 0.42 THEN 'referral'
@@ -163,9 +180,12 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
             FROM c LEFT JOIN _sel s ON s.d = c.d AND s.channel = c.acquisition_channel
                  AND s.rn = 1 + CAST(floor(rnd(c.id, 106) * s.n_ch) AS BIGINT)
             ORDER BY customer_id""",
-        ]),
-        ("customer_tiers", [
-            f"""CREATE TABLE customer_tiers AS
+            ],
+        ),
+        (
+            "customer_tiers",
+            [
+                f"""CREATE TABLE customer_tiers AS
             WITH t AS (
               SELECT customer_id, CAST(signup_at AS DATE) AS t1,
                      CASE WHEN rnd(customer_id, 111) < 0.5 THEN CAST(signup_at AS DATE) + CAST(60 + floor(340 * rnd(customer_id, 112)) AS INTEGER) END AS t2_raw,
@@ -177,9 +197,12 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
             UNION ALL SELECT customer_id, 'silver', t2, t3 FROM v WHERE t2 IS NOT NULL
             UNION ALL SELECT customer_id, 'gold', t3, CAST(NULL AS DATE) FROM v WHERE t3 IS NOT NULL
             ORDER BY customer_id, valid_from""",
-        ]),
-        ("products", [
-            """CREATE TABLE products AS
+            ],
+        ),
+        (
+            "products",
+            [
+                """CREATE TABLE products AS
             WITH p AS (SELECT range + 1 AS product_id FROM range(400)),
             q AS (SELECT product_id,
                     CASE WHEN product_id IN (137, 311) THEN NULL
@@ -192,13 +215,16 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
                    category, brand, GREATEST(list_price, 4.99) AS list_price,
                    CAST(round(GREATEST(list_price, 4.99) * (0.35 + 0.25 * rnd(product_id, 124)), 2) AS DECIMAL(10, 2)) AS unit_cost
             FROM q ORDER BY product_id""",
-        ]),
-        ("sessions", [
-            f"""CREATE TABLE sessions AS
+            ],
+        ),
+        (
+            "sessions",
+            [
+                f"""CREATE TABLE sessions AS
             WITH b AS (
-              SELECT e.d, e.id, (({nc} * (dd.cum_cons - dd.w_cons)) // {tot['cons']}) AS cust_before,
+              SELECT e.d, e.id, (({nc} * (dd.cum_cons - dd.w_cons)) // {tot["cons"]}) AS cust_before,
                      rnd(e.id, 201) AS r_ch
-              FROM {_expand(n['sessions'], 'sess', tot['sess'])} e JOIN _days dd ON dd.d = e.d),
+              FROM {_expand(n["sessions"], "sess", tot["sess"])} e JOIN _days dd ON dd.d = e.d),
             c AS (SELECT *, CASE WHEN r_ch < 0.03 THEN NULL WHEN r_ch < 0.29 THEN 'organic_search' WHEN r_ch < 0.46 THEN 'direct'
                                   WHEN r_ch < 0.52 THEN 'referral' WHEN r_ch < 0.60 THEN 'email' WHEN r_ch < 0.64 THEN 'affiliate'
                                   WHEN r_ch < 0.82 THEN 'paid_search' WHEN r_ch < 0.93 THEN 'paid_social' ELSE 'display' END AS channel,
@@ -217,9 +243,12 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
             FROM c LEFT JOIN _sel s ON s.d = c.d AND s.channel = c.channel
                  AND s.rn = 1 + CAST(floor(rnd(c.id, 210) * s.n_ch) AS BIGINT)
             ORDER BY session_id""",
-        ]),
-        ("ad_performance", [
-            f"""CREATE TABLE ad_performance AS
+            ],
+        ),
+        (
+            "ad_performance",
+            [
+                f"""CREATE TABLE ad_performance AS
             WITH v AS (SELECT CAST(started_at AS DATE) AS d, campaign_id, count(*) AS visits
                        FROM sessions WHERE campaign_id IS NOT NULL GROUP BY ALL),
             g AS (SELECT cd.d, cd.campaign_id, cd.channel, cd.department, cd.paused, coalesce(v.visits, 0) AS visits,
@@ -242,28 +271,34 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
                                    WHEN channel = 'email' THEN CASE WHEN paused THEN 0 ELSE 10 + 0.05 * clicks END
                                    ELSE clicks * (0.4 + 2.1 * rnd(campaign_id, 304)) END, 2) AS DECIMAL(12, 2)) AS spend
             FROM i ORDER BY date_day, campaign_id""",
-        ]),
-        ("carts", [
-            f"""CREATE TEMP TABLE _carts AS
+            ],
+        ),
+        (
+            "carts",
+            [
+                f"""CREATE TEMP TABLE _carts AS
             SELECT session_id, customer_id, device,
                    LEAST(started_at + to_seconds(CAST(60 + floor(900 * rnd(session_id, 401)) AS BIGINT)), {END_TS}) AS created_at,
                    customer_id IS NOT NULL AND rnd(session_id, 402) < CASE device WHEN 'mobile' THEN 0.36 ELSE 0.46 END AS is_checked_out
             FROM sessions
             WHERE landing_page <> '/careers' AND rnd(session_id, 403) < CASE WHEN customer_id IS NULL THEN 0.07 ELSE 0.16 END""",
-            """CREATE TABLE carts AS
+                """CREATE TABLE carts AS
             SELECT CAST(row_number() OVER (ORDER BY session_id) AS BIGINT) AS cart_id, session_id, customer_id, created_at,
                    is_checked_out,
                    CASE WHEN is_checked_out THEN CAST(sum(CAST(is_checked_out AS INTEGER)) OVER (ORDER BY session_id) AS BIGINT) END
                      AS converted_order_id
             FROM _carts ORDER BY cart_id""",
-        ]),
-        ("order_items", [
-            f"""CREATE TEMP TABLE _orders AS
+            ],
+        ),
+        (
+            "order_items",
+            [
+                f"""CREATE TEMP TABLE _orders AS
             SELECT c.converted_order_id AS order_id, c.cart_id, c.session_id, s.campaign_id,
-                   CASE WHEN rnd(c.converted_order_id, 501) < 0.004 THEN 10000000 + c.converted_order_id ELSE c.customer_id END AS customer_id,
+                   CASE WHEN c.converted_order_id % 250 = 17 THEN 10000000 + c.converted_order_id ELSE c.customer_id END AS customer_id,
                    LEAST(c.created_at + to_seconds(CAST(120 + floor(1800 * rnd(c.cart_id, 502)) AS BIGINT)), {END_TS}) AS ordered_at
             FROM carts c JOIN sessions s USING (session_id) WHERE c.is_checked_out""",
-            """CREATE TABLE order_items AS
+                """CREATE TABLE order_items AS
             WITH x AS (SELECT order_id, ordered_at,
                               unnest(range(LEAST(1 + CAST(floor(-ln(1 - rnd(order_id, 511)) * 1.4) AS BIGINT), 8))) AS k
                        FROM _orders),
@@ -279,9 +314,12 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
                              THEN round(p.list_price * 0.8, 2) ELSE p.list_price END AS DECIMAL(12, 2)) AS item_revenue,
                    CAST(y.quantity * p.unit_cost AS DECIMAL(12, 2)) AS item_cost
             FROM y JOIN products p USING (product_id) ORDER BY order_item_id""",
-        ]),
-        ("orders", [
-            """CREATE TABLE orders AS
+            ],
+        ),
+        (
+            "orders",
+            [
+                """CREATE TABLE orders AS
             WITH t AS (SELECT order_id, CAST(sum(item_revenue) AS DECIMAL(12, 2)) AS subtotal FROM order_items GROUP BY order_id),
             o AS (SELECT o.*, t.subtotal,
                          row_number() OVER (PARTITION BY o.customer_id ORDER BY o.ordered_at, o.order_id) = 1 AS is_first_order
@@ -295,16 +333,19 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
                    subtotal, CAST(round(subtotal * pct, 2) AS DECIMAL(12, 2)) AS discount,
                    CAST(subtotal - round(subtotal * pct, 2) AS DECIMAL(12, 2)) AS order_total, is_first_order
             FROM p ORDER BY order_id""",
-        ]),
-        ("opportunities", [
-            """CREATE TEMP TABLE _b2b AS
+            ],
+        ),
+        (
+            "opportunities",
+            [
+                """CREATE TEMP TABLE _b2b AS
             SELECT customer_id, segment, CAST(signup_at AS DATE) AS sd, row_number() OVER (ORDER BY customer_id) AS rn
             FROM customers WHERE segment IN ('smb', 'enterprise')""",
-            """CREATE TEMP TABLE _b2b_days AS
+                """CREATE TEMP TABLE _b2b_days AS
             SELECT dd.d, CAST(coalesce(sum(c.n) OVER (ORDER BY dd.d ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS b2b_before
             FROM _days dd LEFT JOIN (SELECT sd, count(*) AS n FROM _b2b GROUP BY sd) c ON c.sd = dd.d""",
-            f"""CREATE TABLE opportunities AS
-            WITH e AS (SELECT e.d, e.id, bd.b2b_before FROM {_expand(n['opportunities'], 'biz', tot['biz'])} e JOIN _b2b_days bd USING (d)),
+                f"""CREATE TABLE opportunities AS
+            WITH e AS (SELECT e.d, e.id, bd.b2b_before FROM {_expand(n["opportunities"], "biz", tot["biz"])} e JOIN _b2b_days bd USING (d)),
             o AS (SELECT e.id, b.customer_id, coalesce(b.segment, 'smb') AS segment,
                          at_second(e.d, 8 * 3600 + floor(10 * 3600 * rnd(e.id, 601))) AS created_at,
                          CAST(10 + floor(-ln(1 - rnd(e.id, 602)) * 45) AS INTEGER) AS cycle
@@ -324,11 +365,14 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
                          'Grace Kim', 'Hugo Weber', 'Isla Brown', 'Jonas Berg', 'Kavya Rao', 'Liam Walsh'], rnd(id, 607)) AS sales_rep,
                    pick(['inbound', 'inbound', 'outbound', 'partner', 'event'], rnd(id, 608)) AS lead_source
             FROM c ORDER BY opportunity_id""",
-        ]),
-        ("subscriptions", [
-            f"""CREATE TABLE subscriptions AS
-            WITH e AS (SELECT e.d, e.id, (({nc} * (dd.cum_cons - dd.w_cons)) // {tot['cons']}) AS cust_before
-                       FROM {_expand(n['subscriptions'], 'cons', tot['cons'])} e JOIN _days dd USING (d)),
+            ],
+        ),
+        (
+            "subscriptions",
+            [
+                f"""CREATE TABLE subscriptions AS
+            WITH e AS (SELECT e.d, e.id, (({nc} * (dd.cum_cons - dd.w_cons)) // {tot["cons"]}) AS cust_before
+                       FROM {_expand(n["subscriptions"], "cons", tot["cons"])} e JOIN _days dd USING (d)),
             s AS (SELECT id, CASE WHEN cust_before > 0 THEN CAST(1 + floor(rnd(id, 701) * cust_before) AS BIGINT) END AS customer_id,
                          CASE WHEN rnd(id, 702) < 0.08 THEN 'trial' WHEN rnd(id, 702) < 0.53 THEN 'basic'
                               WHEN rnd(id, 702) < 0.83 THEN 'plus' WHEN rnd(id, 702) < 0.95 THEN 'pro' ELSE 'business' END AS plan,
@@ -341,9 +385,12 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
                    CASE WHEN cancel_raw <= {END_TS} THEN 'cancelled' ELSE 'active' END AS status,
                    CAST(CASE plan WHEN 'trial' THEN 0 WHEN 'basic' THEN 9 WHEN 'plus' THEN 19 WHEN 'pro' THEN 49 ELSE 199 END AS DECIMAL(10, 2)) AS mrr
             FROM c ORDER BY subscription_id""",
-        ]),
-        ("subscription_events", [
-            """CREATE TABLE subscription_events AS
+            ],
+        ),
+        (
+            "subscription_events",
+            [
+                """CREATE TABLE subscription_events AS
             WITH e AS (SELECT subscription_id, customer_id, plan, 'started' AS event_type, started_at AS event_at, mrr AS mrr_change, started_at
                        FROM subscriptions
                        UNION ALL
@@ -353,19 +400,25 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
                    subscription_id, customer_id, plan, event_type, event_at, mrr_change,
                    event_type = 'cancelled' AND started_at < date_trunc('month', event_at) AS active_at_month_start
             FROM e ORDER BY event_id""",
-        ]),
-        ("subscription_snapshots", [
-            f"""CREATE TABLE subscription_snapshots AS
+            ],
+        ),
+        (
+            "subscription_snapshots",
+            [
+                f"""CREATE TABLE subscription_snapshots AS
             WITH m AS (SELECT CAST(t.m AS DATE) AS snapshot_month FROM range(DATE '{START}', DATE '{END}', INTERVAL 1 MONTH) t(m))
             SELECT CAST(row_number() OVER (ORDER BY m.snapshot_month, s.subscription_id) AS BIGINT) AS snapshot_id, m.snapshot_month,
                    s.subscription_id, s.customer_id, s.plan, s.mrr
             FROM m JOIN subscriptions s ON s.started_at < m.snapshot_month
                  AND (s.cancelled_at IS NULL OR s.cancelled_at >= m.snapshot_month)
             ORDER BY snapshot_id""",
-        ]),
-        ("applicants", [
-            f"""CREATE TABLE applicants AS
-            WITH e AS (SELECT d, id FROM {_expand(n['applicants'], 'biz', tot['biz'])}),
+            ],
+        ),
+        (
+            "applicants",
+            [
+                f"""CREATE TABLE applicants AS
+            WITH e AS (SELECT d, id FROM {_expand(n["applicants"], "biz", tot["biz"])}),
             a AS (SELECT id, at_second(d, floor(86400 * rnd(id, 801))) AS applied_at,
                          CASE WHEN rnd(id, 802) < 0.30 THEN 'engineering' WHEN rnd(id, 802) < 0.50 THEN 'sales'
                               WHEN rnd(id, 802) < 0.75 THEN 'manufacturing' WHEN rnd(id, 802) < 0.85 THEN 'customer_success'
@@ -389,18 +442,24 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
                    CAST(CASE source WHEN 'job_board' THEN 25 WHEN 'agency' THEN CASE WHEN stage = 5 THEN 4500 + floor(3000 * rnd(id, 810)) ELSE 0 END
                                     WHEN 'referral' THEN CASE WHEN stage = 5 THEN 1000 ELSE 0 END ELSE 0 END AS DECIMAL(10, 2)) AS recruiting_cost
             FROM g ORDER BY applicant_id""",
-        ]),
-        ("production_lines", [
-            """CREATE TABLE production_lines AS
+            ],
+        ),
+        (
+            "production_lines",
+            [
+                """CREATE TABLE production_lines AS
             SELECT printf('L%02d', range + 1) AS line_id, ['Osaka', 'Monterrey', 'Poznan'][1 + range % 3] AS plant,
                    ['assembly', 'packaging', 'molding', 'assembly'][1 + range % 4] AS line_type,
                    CAST(60 + (range * 37) % 90 AS INTEGER) AS units_per_hour,
                    CASE WHEN range = 11 THEN DATE '2025-04-01' ELSE DATE '2023-06-01' END AS commissioned_on
             FROM range(12) ORDER BY line_id""",
-        ]),
-        ("production_runs", [
-            f"""CREATE TABLE production_runs AS
-            WITH e AS (SELECT d, id FROM {_expand(n['production_runs'], 'fac', tot['fac'])}),
+            ],
+        ),
+        (
+            "production_runs",
+            [
+                f"""CREATE TABLE production_runs AS
+            WITH e AS (SELECT d, id FROM {_expand(n["production_runs"], "fac", tot["fac"])}),
             r AS (SELECT id, d, CAST(1 + floor(12 * rnd(id, 901)) AS INTEGER) AS line_n, CAST(floor(3 * rnd(id, 902)) AS INTEGER) AS shift_n,
                          rnd(id, 903) < 0.02 AS maintenance FROM e),
             s AS (SELECT id, d, shift_n, maintenance,
@@ -415,14 +474,28 @@ def _steps(n: dict[str, int], tot: dict[str, int]) -> list[tuple[str, list[str]]
                    CAST(round(s.run_minutes / 60.0 * l.units_per_hour * (0.9 + 0.15 * rnd(s.id, 906))
                               * (0.005 + 0.035 * rnd(CAST(substr(s.line_id, 2) AS INTEGER), 907)) * 2 * rnd(s.id, 908)) AS INTEGER) AS units_defective
             FROM s JOIN production_lines l USING (line_id) ORDER BY run_id""",
-        ]),
+            ],
+        ),
     ]
 
 
 TABLES = [
-    "campaigns", "customers", "customer_tiers", "products", "sessions", "ad_performance", "carts", "order_items",
-    "orders", "opportunities", "subscriptions", "subscription_events", "subscription_snapshots", "applicants",
-    "production_lines", "production_runs",
+    "campaigns",
+    "customers",
+    "customer_tiers",
+    "products",
+    "sessions",
+    "ad_performance",
+    "carts",
+    "order_items",
+    "orders",
+    "opportunities",
+    "subscriptions",
+    "subscription_events",
+    "subscription_snapshots",
+    "applicants",
+    "production_lines",
+    "production_runs",
 ]
 
 
@@ -450,8 +523,14 @@ def build_demo_database(
             for sql in _MACROS:
                 con.execute(sql)
             con.execute(_DAYS)
-            tot = dict(zip(("cons", "sess", "biz", "fac"),
-                           con.execute("SELECT max(cum_cons), max(cum_sess), max(cum_biz), max(cum_fac) FROM _days").fetchone()))
+            tot = dict(
+                zip(
+                    ("cons", "sess", "biz", "fac"),
+                    con.execute(
+                        "SELECT max(cum_cons), max(cum_sess), max(cum_biz), max(cum_fac) FROM _days"
+                    ).fetchone(),
+                )
+            )
             steps = _steps(n, tot)
             assert [name for name, _ in steps] == TABLES
             for i, (name, statements) in enumerate(steps):

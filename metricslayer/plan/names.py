@@ -4,6 +4,7 @@ parsed into typed requests, once, at the edge."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 import jinja2
@@ -148,6 +149,12 @@ _ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined)
 
 def render_template(template: str) -> tuple[str, list[ElementRequest]]:
     """Render a filter template: each object call becomes a placeholder column; return the refs too."""
+    text, refs = _render_cached(template)
+    return text, list(refs)
+
+
+@lru_cache(maxsize=4096)
+def _render_cached(template: str) -> tuple[str, tuple[ElementRequest, ...]]:
     registry: list[ElementRequest] = []
     try:
         text = _ENV.from_string(template).render(**_functions(registry))
@@ -159,7 +166,7 @@ def render_template(template: str) -> tuple[str, list[ElementRequest]]:
     except TypeError as exc:
         raise QueryError(f"filter {template!r}: {exc}",
                          help="check the arguments of Dimension/TimeDimension/Entity/Metric") from None
-    return text, registry
+    return text, tuple(registry)
 
 
 def parse_object_call(text: str) -> ElementRequest:

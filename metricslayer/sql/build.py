@@ -30,6 +30,10 @@ _RESERVED = {k.upper() for k in Tokenizer.KEYWORDS if k.isalpha()} | {
 ISO_DOW = "dow"
 
 
+def _type(name: str) -> exp.DataType:
+    return exp.DataType(this=exp.DataType.Type[name])
+
+
 def ident(name: str) -> exp.Identifier:
     """An identifier, quoted only when it must be (a keyword or an unusual name)."""
     safe = name.isidentifier() and name.upper() not in _RESERVED
@@ -99,7 +103,7 @@ class SqlBuilder:
         cte_names = list(ctes)[-len(scans):]
         select = exp.Select()
         first = cte_names[0]
-        select = select.from_(exp.Table(this=ident(first)))
+        select = select.from_(exp.Table(this=ident(first)), copy=False)
         keys = []
         for key in plan.keys:
             refs = [column(key, n) for n in cte_names]
@@ -107,14 +111,14 @@ class SqlBuilder:
         for i, name in enumerate(cte_names[1:], start=1):
             table = exp.Table(this=ident(name))
             if not plan.keys:
-                select = select.join(table, join_type="CROSS")
+                select = select.join(table, join_type="CROSS", copy=False)
                 continue
             conditions = []
             for key in plan.keys:
                 left = [column(key, n) for n in cte_names[:i]]
                 left_expr = left[0] if len(left) == 1 else exp.Coalesce(this=left[0], expressions=left[1:])
                 conditions.append(exp.NullSafeEQ(this=left_expr, expression=column(key, name)))
-            select = select.join(table, on=exp.and_(*conditions), join_type="FULL OUTER")
+            select = select.join(table, on=exp.and_(*conditions, copy=False), join_type="FULL OUTER", copy=False)
         scan_alias = dict(zip(names, cte_names))
         outputs = [exp.alias_(k, ident(name)) for k, name in zip(keys, plan.keys)]
         for name, node in plan.outputs:
@@ -167,16 +171,15 @@ class SqlBuilder:
     # -- scans --------------------------------------------------------------------------------------
     def _scan(self, scan: Scan, ctes: dict) -> exp.Select:
         model = self.spec.semantic_models[scan.model]
-        select = exp.Select().from_(exp.Table(this=self._relation(model.relation, ctes).this,
-                                              db=self._relation(model.relation, ctes).args.get("db"),
-                                              catalog=self._relation(model.relation, ctes).args.get("catalog"),
-                                              alias=exp.TableAlias(this=ident(scan.alias))))
+        base = self._relation(model.relation, ctes)
+        base.set("alias", exp.TableAlias(this=ident(scan.alias)))
+        select = exp.Select().from_(base, copy=False)
         for join in scan.joins:
             select = select.join(self._join(join, ctes), join_type="LEFT", copy=False)
         for mj in scan.metric_joins:
             sub = self._query(mj.plan, ctes)
             on = exp.and_(*[exp.EQ(this=self._element(src), expression=column(col, mj.alias))
-                            for src, col in mj.keys])
+                            for src, col in mj.keys], copy=False)
             select = select.join(exp.Subquery(this=sub, alias=exp.TableAlias(this=ident(mj.alias))),
                                  on=on, join_type="LEFT", copy=False)
         key_exprs = [self._element(src) for _, src in scan.keys]
@@ -192,8 +195,8 @@ class SqlBuilder:
             if scan.time_range.end:
                 conditions.append(exp.LT(this=col.copy(), expression=_time_literal(scan.time_range.end)))
         if conditions:
-            select = select.where(exp.and_(*conditions), copy=False)
-        if key_exprs and (scan.aggregates or True):
+            select = select.where(exp.and_(*conditions, copy=False), copy=False)
+        if key_exprs:
             select = select.group_by(*[e.copy() for e in key_exprs], copy=False)
         select.add_comments([scan.description])
         return select
@@ -227,7 +230,7 @@ class SqlBuilder:
                 end_col = self._dim_column(target, end.name, join.alias)
                 parts.append(exp.paren(exp.or_(exp.LT(this=fact_time.copy(), expression=end_col),
                                                exp.Is(this=end_col.copy(), expression=exp.Null()))))
-            condition = exp.and_(*parts)
+            condition = exp.and_(*parts, copy=False)
         return exp.Join(this=table, on=condition)
 
     def _dim_column(self, model, name: str, alias: str) -> exp.Expression:
@@ -266,7 +269,7 @@ class SqlBuilder:
             return exp.Sum(this=exp.Case(ifs=[exp.If(this=value, true=exp.Literal.number(1))],
                                          default=exp.Literal.number(0)))
         if agg == "average":
-            return exp.Avg(this=exp.Cast(this=value, to=exp.DataType.build("DOUBLE")))
+            return exp.Avg(this=exp.Cast(this=value, to=_type("DOUBLE")))
         if agg == "min":
             return exp.Min(this=value)
         if agg == "max":
@@ -321,12 +324,12 @@ def _literal(value) -> exp.Expression:
 
 def _time_literal(value: str) -> exp.Expression:
     kind = "TIMESTAMP" if " " in value or "T" in value else "DATE"
-    return exp.Cast(this=exp.Literal.string(value), to=exp.DataType.build(kind))
+    return exp.Cast(this=exp.Literal.string(value), to=_type(kind))
 
 
 def _safe_divide(numerator: exp.Expression, denominator: exp.Expression) -> exp.Expression:
     """Floating-point division that gives NULL, not an error or infinity, for a zero denominator."""
-    double = exp.DataType.build("DOUBLE")
+    double = _type("DOUBLE")
     return exp.Div(this=exp.Cast(this=numerator, to=double),
                    expression=exp.Nullif(this=exp.Cast(this=denominator, to=double.copy()),
                                          expression=exp.Literal.number(0)))
@@ -335,7 +338,7 @@ def _safe_divide(numerator: exp.Expression, denominator: exp.Expression) -> exp.
 def _truncate(value: exp.Expression, grain: str) -> exp.Expression:
     truncated = exp.TimestampTrunc(this=value, unit=exp.var(grain.upper()))
     if GRAIN_RANK.get(grain, 0) >= GRAIN_RANK["day"]:
-        return exp.Cast(this=truncated, to=exp.DataType.build("DATE"))
+        return exp.Cast(this=truncated, to=_type("DATE"))
     return truncated
 
 
