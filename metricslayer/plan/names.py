@@ -4,8 +4,8 @@ parsed into typed requests, once, at the edge."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
