@@ -36,7 +36,7 @@ if [[ ! -x "$PYBIN" ]]; then
 fi
 "$PYBIN" -m pip install --quiet --disable-pip-version-check --upgrade pip >>"$log" 2>&1 \
   || fail "pip upgrade failed"
-"$PYBIN" -m pip install --quiet --disable-pip-version-check "metricflow==$MF_VERSION" >>"$log" 2>&1 \
+"$PYBIN" -m pip install --quiet --disable-pip-version-check "metricflow==$MF_VERSION" duckdb >>"$log" 2>&1 \
   || fail "pip install metricflow==$MF_VERSION failed"
 if ! "$PYBIN" -c "import duckdb" >/dev/null 2>&1; then
   "$PYBIN" -m pip install --quiet --disable-pip-version-check duckdb >>"$log" 2>&1 \

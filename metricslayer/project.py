@@ -109,14 +109,18 @@ class Project:
             return None
         return Path(raw) if Path(raw).is_absolute() else self.target.base_dir / raw
 
-    def build_demo(self, progress: Progress | None = None, scale: float = 1.0) -> Path:
-        """Build the demo DuckDB database of the current target."""
+    def build_demo(self, progress: Progress | None = None, scale: float = 1.0, force: bool = False) -> Path:
+        """Build the demo DuckDB database of the current target (a target marked `demo: true`)."""
         from .demo import build_demo_database
 
         path = self._target_path()
         if path is None or self.target.type != "duckdb":
             raise ProjectError(f"target '{self.target.name}' is not a DuckDB file",
                                help="the demo data is built into a duckdb target with a path")
+        if not self.target.settings.get("demo") and not force:
+            raise ProjectError(f"target '{self.target.name}' is not marked demo: true in profiles.yml, so "
+                               f"building the demo would overwrite {str(path)!r}",
+                               help="add demo: true to that output, or pass force=True / --force")
         self.close()
         path.parent.mkdir(parents=True, exist_ok=True)
         build_demo_database(path, scale=scale, progress=progress)
@@ -185,7 +189,8 @@ class Project:
         return sorted(found.values(), key=lambda e: e.name)
 
     def list_saved_queries(self) -> list[SavedQueryInfo]:
-        return [SavedQueryInfo(q.name, q.description, q.metrics, q.group_by, tuple(w.sql for w in q.where))
+        return [SavedQueryInfo(q.name, q.description, q.metrics, tuple(_saved_group_by(g) for g in q.group_by),
+                               tuple(w.sql for w in q.where))
                 for q in sorted(self.spec.saved_queries.values(), key=lambda q: q.name)]
 
     def export_metricflow(self, out_dir: str | Path) -> list[Path]:

@@ -316,17 +316,18 @@ class Planner:
     def _unreachable(self, b: _ScanBuilder, readings: list[ElementRequest]) -> QueryError:
         first = readings[0]
         element = first.element
+        name = "__".join(first.chain + (element,))
         known = element in self.graph.dimension_names or element in self.graph.entity_names
         if not known:
-            return QueryError(f"unknown dimension or entity '{first.text}'",
-                              help=did_you_mean(first.text, self._all_group_by_names())
+            return QueryError(f"unknown dimension or entity '{name}'",
+                              help=did_you_mean(name, self._all_group_by_names())
                               or "run 'metricslayer list dimensions'")
         measures = ", ".join(b.measures) or "its rows"
         path = "__".join(first.chain) or "(none)"
         return QueryError(
             f"'{first.text}' cannot be reached from semantic model '{b.model.name}' (measures {measures}): "
             f"no join path with entity path {path} leads to '{element}'",
-            help=did_you_mean(first.text, self._names_from(b.model)) or
+            help=did_you_mean(name, self._names_from(b.model)) or
             "add the missing entity to the semantic model, or group by a dimension it reaches")
 
     def _all_group_by_names(self) -> list[str]:

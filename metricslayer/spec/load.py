@@ -199,10 +199,15 @@ class SpecBuilder:
                 loc=spine.loc()))
 
     def _kpis(self, doc: Doc) -> None:
+        from .kpis import KpiValueError, build_kpi
+
         for item in doc.items("kpis"):
-            entry = dict(item.data)
-            entry["__loc__"] = item.loc()
-            self.spec.kpis.append(entry)
+            key_locs = {key: item.loc(key) for key in item.data}
+            try:
+                kpi = build_kpi(item.data, item.loc(), key_locs)
+            except KpiValueError as exc:
+                raise item.error(exc.message, exc.key, help=f"fix '{exc.key}' of this KPI node") from None
+            self._register(self.spec.kpis, kpi, item, "KPI node")
 
 
 # -- semantic models ------------------------------------------------------------------------------

@@ -245,5 +245,5 @@ class ProjectSpec:
     metrics: dict[str, Metric] = field(default_factory=dict)
     saved_queries: dict[str, SavedQuery] = field(default_factory=dict)
     time_spines: list[TimeSpine] = field(default_factory=list)
-    kpis: list[dict[str, Any]] = field(default_factory=list)
+    kpis: dict[str, Any] = field(default_factory=dict)  # name -> spec.kpis.Kpi
     files: list[str] = field(default_factory=list)

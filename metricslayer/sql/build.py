@@ -165,7 +165,10 @@ class SqlBuilder:
                     help="list it under type_params.metrics (with alias: if you renamed it)")
             col.replace(exp.Paren(this=self._metric(inputs[col.name], scans)))
         for div in list(tree.find_all(exp.Div)):
-            div.replace(_safe_divide(div.this, div.expression))
+            safe = _safe_divide(div.this, div.expression)
+            if div is tree:
+                return safe
+            div.replace(safe)
         return tree
 
     # -- scans --------------------------------------------------------------------------------------
