@@ -76,8 +76,11 @@ class Project:
         return self.compile_request(request, dialect)
 
     def compile_request(self, request: QueryRequest, dialect: str | None = None, pretty: bool = True) -> str:
+        from .sql.dialects import adapt
+
+        dialect = check_dialect(dialect or self.dialect)
         plan = self.planner.plan(request)
-        return self.sql_builder.build(plan).sql(dialect=check_dialect(dialect or self.dialect), pretty=pretty)
+        return adapt(self.sql_builder.build(plan), dialect).sql(dialect=dialect, pretty=pretty)
 
     def query(self, metrics: Sequence[str] = (), group_by: Sequence[str] = (), where: Sequence[str] = (),
               order_by: Sequence[str] = (), limit: int | None = None, start_time: str | None = None,
