@@ -72,6 +72,45 @@ class AggregateColumn:
 
 
 @dataclass(frozen=True)
+class Cumulative:
+    """A running aggregate over metric_time: a trailing window, grain-to-date, or all time.
+
+    The scan aggregates at `base_grain` (the time dimension's grain); each spine period then sums the
+    periods inside its window, and `period_agg` picks one value per `output_grain` period.
+    """
+
+    time_key: str
+    base_grain: str
+    output_grain: str
+    window_count: int | None = None
+    window_unit: str | None = None
+    grain_to_date: str | None = None
+    period_agg: str = "first"
+    start: str | None = None  # the output range; the scan's own time range includes the lookback
+    end: str | None = None
+
+
+@dataclass(frozen=True)
+class SpineJoin:
+    """join_to_timespine: every period of the time spine gets a row, with or without data."""
+
+    time_key: str
+    grain: str
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass(frozen=True)
+class SemiAdditive:
+    """non_additive_dimension: keep only rows at the first/last value of `dimension` per group."""
+
+    dimension: ColumnSource
+    window_choice: str  # min | max
+    groupings: tuple[ColumnSource, ...]
+    time_key: str | None  # metric_time key partitioning the window (None: whole range)
+
+
+@dataclass(frozen=True)
 class Scan:
     """Rows of one semantic model, joined to what they need, filtered, and aggregated at query grain."""
 
@@ -85,6 +124,54 @@ class Scan:
     time_range: TimeRange | None
     aggregates: tuple[AggregateColumn, ...]
     description: str
+    cumulative: Cumulative | None = None
+    spine: SpineJoin | None = None
+    semi_additive: SemiAdditive | None = None
+
+
+@dataclass(frozen=True)
+class OffsetSource:
+    """A metric read at another time: its sub-plan's rows with metric_time moved by an offset.
+
+    mode 'shift': the period key moves by the offset (exact when the offset is whole periods);
+    mode 'lookup': each spine period K reads the input at K - offset (or at the start of K's
+    `to_grain` period), as MetricFlow does at day grain.
+    """
+
+    name: str
+    plan: QueryPlan
+    column: str
+    time_key: str
+    grain: str
+    mode: str
+    count: int = 0
+    unit: str | None = None
+    to_grain: str | None = None
+    start: str | None = None
+    end: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ConversionSource:
+    """Conversions attributed to the latest base event of the same entity within the window.
+
+    `base` holds the base events' rows with the query keys; `conversion` the conversion events.
+    Ties between base events on the same day go to the one whose keys sort first (NULLs last).
+    """
+
+    name: str
+    base: Scan
+    conversion: Scan
+    base_entity: ColumnSource
+    conversion_entity: ColumnSource
+    base_time: ColumnSource
+    conversion_time: ColumnSource
+    column: str
+    window_count: int | None = None
+    window_unit: str | None = None
+    constant_properties: tuple[tuple[ColumnSource, ColumnSource], ...] = ()
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,7 +205,7 @@ MetricNode = Union[MeasureValue, Ratio, Derived, Filled]  # noqa: UP007 (a runti
 
 @dataclass(frozen=True)
 class QueryPlan:
-    scans: tuple[Scan, ...]
+    scans: tuple[Scan | OffsetSource | ConversionSource, ...]
     keys: tuple[str, ...]
     outputs: tuple[tuple[str, MetricNode], ...]
     order_by: tuple[tuple[str, bool], ...] = ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import DefinitionError, QueryError, UnsupportedError, did_you_mean
 from ..spec.model import GRAIN_RANK, Metric, MetricInput, SemanticModel, WhereFilter
@@ -12,6 +12,8 @@ from .nodes import (
     AggregateColumn,
     BoundFilter,
     ColumnSource,
+    ConversionSource,
+    Cumulative,
     Derived,
     Filled,
     Join,
@@ -19,12 +21,16 @@ from .nodes import (
     MetricFilterJoin,
     MetricNode,
     MetricValue,
+    OffsetSource,
     QueryPlan,
     Ratio,
     Scan,
+    SemiAdditive,
+    SpineJoin,
     TimeRange,
 )
-from .timerange import time_bounds
+from .timerange import iso, offset_bounds, parse_time, shift, time_bounds, truncate
+from .windows import offset_mode, parse_grain, parse_span
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,56 @@ class QueryRequest:
 
 @dataclass(frozen=True)
 class Leaf:
-    """One measure to aggregate, under the filters the metric tree puts on it."""
+    """One measure to aggregate, under the filters (and time options) the metric tree puts on it."""
 
     measure: str
     filters: tuple[WhereFilter, ...]
-    fill_nulls_with: object = None
+    cumulative: tuple | None = None  # (window Span | None, grain_to_date | None, period_agg)
+    spine: bool = False  # join_to_timespine
+
+
+@dataclass(frozen=True)
+class _Expansion:
+    """What a metric's expansion carries down to its inputs."""
+
+    leaves: list
+    offsets: list
+    stack: tuple[str, ...] = ()
+    filters: tuple[WhereFilter, ...] = ()
+    cumulative: tuple | None = None
+    spine: bool = False
+
+    def with_(self, **changes) -> _Expansion:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The query-wide facts every scan and offset of one plan shares."""
+
+    request: QueryRequest
+    group_by: list
+    key_names: list[str]
+    time_key: str | None
+    time_grain: str
+    bounds: tuple[str | None, str | None] | None
+    default_grain: str | None
+    depth: int
+
+
+@dataclass
+class _PendingConversion:
+    metric: Metric
+    filters: tuple[WhereFilter, ...]
+    slot: list = field(default_factory=list)
+
+
+@dataclass
+class _PendingOffset:
+    item: MetricInput
+    metric: str
+    filters: tuple[WhereFilter, ...]
+    slot: list = field(default_factory=list)
 
 
 @dataclass
@@ -53,6 +104,8 @@ class _ScanBuilder:
     model: SemanticModel
     agg_time: str | None
     filters: tuple[WhereFilter, ...]
+    cumulative: tuple | None = None
+    spine: bool = False
     measures: list[str] = field(default_factory=list)
     joins: dict[tuple[Hop, ...], Join] = field(default_factory=dict)
     metric_joins: list[MetricFilterJoin] = field(default_factory=list)
@@ -74,50 +127,55 @@ class Planner:
     # -- entry --------------------------------------------------------------------------------------
     def plan(self, request: QueryRequest, _depth: int = 0) -> QueryPlan:
         if _depth > 8:
-            raise QueryError("metric filters nest more than 8 levels deep",
-                             help="a {{ Metric() }} filter probably refers back to itself")
+            raise QueryError("metric filters and offsets nest more than 8 levels deep",
+                             help="a {{ Metric() }} filter or an offset probably refers back to itself")
         if not request.metrics and not request.group_by:
             raise QueryError("a query needs at least one metric or one group-by item",
                              help="pass --metrics revenue, or --group-by customer__region")
         group_by = [parse_group_by(g) for g in request.group_by]
-        outputs, leaves = [], []
+        outputs, leaves, offsets = [], [], []
         for name in dict.fromkeys(request.metrics):
-            node_leaves: list[tuple[Leaf, list]] = []
-            outputs.append((name, self._expand_metric(self._metric(name), (), node_leaves, ())))
-            leaves += node_leaves
+            outputs.append((name, self._expand_metric(self._metric(name), _Expansion(leaves, offsets))))
         where = tuple(request.where)
-        needs_time = any(r[0].kind == "metric_time" for r in group_by) or bool(
-            request.start_time or request.end_time)
+        time_request = next((r[0] for r in group_by if r[0].kind == "metric_time"), None)
+        needs_time = time_request is not None or bool(request.start_time or request.end_time)
         default_grain = self._default_grain([leaf for leaf, _ in leaves], request.metrics)
-        time_grain = next((r[0].grain for r in group_by if r[0].kind == "metric_time" and r[0].grain),
-                          None) or default_grain or "day"
+        time_grain = (time_request.grain if time_request else None) or default_grain or "day"
         bounds = time_bounds(request.start_time, request.end_time, time_grain) \
             if request.start_time or request.end_time else None
+        key_names = self._key_names(group_by, default_grain)
+        time_key = key_names[[r[0] for r in group_by].index(time_request)] if time_request else None
+        ctx = _Context(request, group_by, key_names, time_key, time_grain, bounds, default_grain, _depth)
 
         scans: dict[tuple, _ScanBuilder] = {}
         for leaf, slot in leaves:
-            model, _ = self.graph.measures[leaf.measure]
-            measure = model.measure(leaf.measure)
+            model, measure = self.graph.measures[leaf.measure]
             agg_time = model.agg_time_dimension(measure)
             filters = tuple(sorted(set(leaf.filters + where), key=lambda f: f.sql))
             key = (model.name, agg_time if (needs_time or self._uses_time(filters)) else None,
-                   tuple(f.sql for f in filters))
+                   tuple(f.sql for f in filters), leaf.cumulative, leaf.spine,
+                   leaf.measure if measure.non_additive_dimension else None)
             if key not in scans:
                 taken = {b.name for b in scans.values()}
                 name, n = f"{model.name}_agg", 2
                 while name in taken:
                     name, n = f"{model.name}_agg_{n}", n + 1
-                scans[key] = _ScanBuilder(name, model, agg_time, filters)
+                scans[key] = _ScanBuilder(name, model, agg_time, filters, cumulative=leaf.cumulative,
+                                          spine=leaf.spine)
             builder = scans[key]
             if leaf.measure not in builder.measures:
                 builder.measures.append(leaf.measure)
             slot.append(builder.name)
-        key_names = self._key_names(group_by, default_grain)
-        built = [self._build_scan(b, group_by, key_names, default_grain, bounds, _depth)
-                 for b in scans.values()]
+        built: list = [self._build_scan(b, ctx) for b in scans.values()]
+        taken = {b.name for b in scans.values()}
+        for pending in offsets:
+            if isinstance(pending, _PendingConversion):
+                built.append(self._conversion_source(pending, ctx, taken))
+            else:
+                built.append(self._offset_source(pending, ctx, taken))
         if not request.metrics:
             built = [self._dimension_scan(group_by, key_names, where, _depth)]
-        outputs = tuple((name, self._bind(node, scans)) for name, node in outputs)
+        outputs = tuple((name, self._bind(node)) for name, node in outputs)
         order = tuple(self._order_item(o, key_names, request.metrics) for o in request.order_by)
         if request.limit is not None and request.limit < 0:
             raise QueryError("limit must be zero or more", help="pass --limit 100")
@@ -132,60 +190,70 @@ class Planner:
                              help=did_you_mean(name, self.spec.metrics) or "run 'metricslayer list metrics'")
         return metric
 
-    def _expand_metric(self, metric: Metric, filters: tuple, leaves: list, stack: tuple) -> MetricNode:
-        if metric.name in stack:
-            cycle = " -> ".join(stack + (metric.name,))
+    def _expand_metric(self, metric: Metric, ex: _Expansion) -> MetricNode:
+        if metric.name in ex.stack:
+            cycle = " -> ".join(ex.stack + (metric.name,))
             raise DefinitionError(f"metric '{metric.name}' depends on itself: {cycle}",
                                   file=metric.loc.file, line=metric.loc.line or None,
                                   help="break the cycle: a derived metric cannot use itself as an input")
-        stack += (metric.name,)
-        filters = filters + metric.filters
+        ex = ex.with_(stack=ex.stack + (metric.name,), filters=ex.filters + metric.filters)
         if metric.type == "simple":
-            return self._expand_input(metric.measure, filters, leaves, stack, measure_only=True)
+            return self._expand_input(metric.measure, ex, measure_only=True)
+        if metric.type == "cumulative":
+            spec = self._cumulative_spec(metric)
+            return self._expand_input(metric.measure, ex.with_(cumulative=spec), measure_only=True)
         if metric.type == "ratio":
-            return Ratio(self._expand_input(metric.numerator, filters, leaves, stack),
-                         self._expand_input(metric.denominator, filters, leaves, stack))
+            return Ratio(self._expand_input(metric.numerator, ex), self._expand_input(metric.denominator, ex))
         if metric.type == "derived":
-            inputs = tuple((i.output_name, self._expand_input(i, filters, leaves, stack)) for i in metric.inputs)
-            for i in metric.inputs:
-                if i.offset_window or i.offset_to_grain:
-                    raise UnsupportedError(
-                        f"metric '{metric.name}' uses offset_window/offset_to_grain, which this version "
-                        "does not compile yet", help="query the input metric without an offset")
-            return Derived(metric.expr or "", inputs, metric.name)
-        raise UnsupportedError(f"{metric.type} metric '{metric.name}' is not supported by this version yet",
-                               help="cumulative and conversion metrics arrive with the time-semantics work")
+            inputs = []
+            for item in metric.inputs:
+                if item.offset_window or item.offset_to_grain:
+                    node = self._pending_offset(item, metric, ex)
+                else:
+                    node = self._expand_input(item, ex)
+                inputs.append((item.output_name, node))
+            return Derived(metric.expr or "", tuple(inputs), metric.name)
+        if metric.type == "conversion":
+            return self._pending_conversion(metric, ex)
+        raise UnsupportedError(f"metric type '{metric.type}' of '{metric.name}' is not supported",
+                               help="use simple, ratio, derived, cumulative or conversion")
 
-    def _expand_input(self, item: MetricInput, filters: tuple, leaves: list, stack: tuple,
-                      measure_only: bool = False) -> MetricNode:
-        filters = filters + item.filters
-        if not measure_only and item.name in self.spec.metrics:
-            node = self._expand_metric(self.spec.metrics[item.name], filters, leaves, stack)
-        elif item.name in self.graph.measures:
+    def _expand_input(self, item: MetricInput, ex: _Expansion, measure_only: bool = False) -> MetricNode:
+        ex = ex.with_(filters=ex.filters + item.filters, spine=ex.spine or item.join_to_timespine)
+        name = item.name
+        if measure_only and name not in self.graph.measures and name in self.spec.metrics \
+                and self.spec.metrics[name].type == "simple":
+            # dbt's newer cumulative metrics name an input *metric*: read through to its measure
+            inner = self.spec.metrics[name]
+            ex = ex.with_(filters=ex.filters + inner.filters)
+            item, name = inner.measure, inner.measure.name
+            ex = ex.with_(filters=ex.filters + item.filters, spine=ex.spine or item.join_to_timespine)
+        if not measure_only and name in self.spec.metrics:
+            node = self._expand_metric(self.spec.metrics[name], ex)
+        elif name in self.graph.measures:
             slot: list = []
-            leaves.append((Leaf(item.name, filters), slot))
-            node = MeasureValue(scan="", column=item.name)
-            node = _Pending(node, slot)  # type: ignore[assignment]
+            ex.leaves.append((Leaf(name, ex.filters, cumulative=ex.cumulative, spine=ex.spine), slot))
+            node = _Pending(MeasureValue(scan="", column=name), slot)  # type: ignore[assignment]
         else:
             pool = list(self.graph.measures) + ([] if measure_only else list(self.spec.metrics))
             what = "measure" if measure_only else "metric"
-            raise DefinitionError(f"unknown {what} '{item.name}' used by metric '{stack[-1]}'",
+            raise DefinitionError(f"unknown {what} '{name}' used by metric '{ex.stack[-1]}'",
                                   file=item.loc.file, line=item.loc.line or None,
-                                  help=did_you_mean(item.name, pool) or f"define the {what} first")
+                                  help=did_you_mean(name, pool) or f"define the {what} first")
         if item.fill_nulls_with is not None:
             node = Filled(node, item.fill_nulls_with)
         return node
 
-    def _bind(self, node, scans) -> MetricNode:
+    def _bind(self, node) -> MetricNode:
         """Replace pending measure references with the scan that computes them."""
         if isinstance(node, _Pending):
             return MeasureValue(scan=node.slot[0], column=node.value.column)
         if isinstance(node, Ratio):
-            return Ratio(self._bind(node.numerator, scans), self._bind(node.denominator, scans))
+            return Ratio(self._bind(node.numerator), self._bind(node.denominator))
         if isinstance(node, Derived):
-            return Derived(node.expr, tuple((n, self._bind(c, scans)) for n, c in node.inputs), node.metric)
+            return Derived(node.expr, tuple((n, self._bind(c)) for n, c in node.inputs), node.metric)
         if isinstance(node, Filled):
-            return Filled(self._bind(node.node, scans), node.value)
+            return Filled(self._bind(node.node), node.value)
         return node
 
     def _default_grain(self, leaves: list[Leaf], metrics) -> str | None:
@@ -237,34 +305,228 @@ class Planner:
         return None
 
     # -- scans --------------------------------------------------------------------------------------
-    def _build_scan(self, b: _ScanBuilder, group_by, key_names, default_grain, bounds, depth) -> Scan:
+    def _build_scan(self, b: _ScanBuilder, ctx: _Context) -> Scan:
         b.aliases.add(b.alias)
-        keys = tuple((name, self._resolve(b, readings, default_grain))
-                     for name, readings in zip(key_names, group_by))
-        bound = tuple(self._bind_filter(b, f, default_grain, depth) for f in b.filters)
+        keys = tuple((name, self._resolve(b, readings, ctx.default_grain))
+                     for name, readings in zip(ctx.key_names, ctx.group_by))
+        bound = tuple(self._bind_filter(b, f, ctx.default_grain, ctx.depth) for f in b.filters)
+        cumulative = self._cumulative(b, ctx) if b.cumulative and ctx.time_key else None
         time_range = None
-        if bounds:
-            time_range = TimeRange(self._metric_time(b, None, None, None), bounds[0], bounds[1])
+        if ctx.bounds:
+            start, end = ctx.bounds
+            if cumulative:
+                start = self._lookback_start(start, cumulative)
+            time_range = TimeRange(self._metric_time(b, None, None, None), start, end)
+        spine = None
+        if b.spine and ctx.time_key:
+            spine = SpineJoin(ctx.time_key, ctx.time_grain, *(ctx.bounds or (None, None)))
+        semi = self._semi_additive(b, ctx)
         aggregates = tuple(AggregateColumn(m, b.model.name, m) for m in b.measures)
         where = f" where {' and '.join(f.sql for f in b.filters)}" if b.filters else ""
-        description = (f"aggregate {', '.join(b.measures) or 'rows'} of semantic model '{b.model.name}'"
-                       f" by {', '.join(key_names) or 'nothing (grand total)'}{where}")
+        what = "running " if cumulative else ""
+        description = (f"aggregate {what}{', '.join(b.measures) or 'rows'} of semantic model '{b.model.name}'"
+                       f" by {', '.join(ctx.key_names) or 'nothing (grand total)'}{where}")
         return Scan(b.name, b.model.name, b.alias, tuple(b.joins.values()), tuple(b.metric_joins), keys,
-                    bound, time_range, aggregates, description.replace("*/", "* /"))
+                    bound, time_range, aggregates, description.replace("*/", "* /"), cumulative, spine, semi)
 
     def _dimension_scan(self, group_by, key_names, where, depth) -> Scan:
         """A query without metrics: distinct values, read from the model that reaches them all."""
         errors = []
+        ctx = _Context(QueryRequest(), group_by, key_names, None, "day", None, None, depth)
         for model in self._models_for(group_by):
             b = _ScanBuilder(f"{model.name}_values", model, model.default_agg_time_dimension, where)
             try:
-                return self._build_scan(b, group_by, key_names, None, None, depth)
+                return self._build_scan(b, ctx)
             except QueryError as exc:
                 errors.append(exc)
         if errors:
             raise errors[0]
         raise QueryError("no semantic model reaches every group-by item",
                          help="query them separately, or add the entity that links their models")
+
+    # -- time: cumulative windows, offsets, semi-additive measures ---------------------------------------
+    def _cumulative_spec(self, metric: Metric) -> tuple:
+        window = parse_span(metric.window, f"window of cumulative metric '{metric.name}'", metric.loc) \
+            if metric.window else None
+        grain = parse_grain(metric.grain_to_date, f"grain_to_date of metric '{metric.name}'", metric.loc) \
+            if metric.grain_to_date else None
+        if window and grain:
+            raise DefinitionError(f"cumulative metric '{metric.name}' sets both window and grain_to_date",
+                                  file=metric.loc.file, line=metric.loc.line or None,
+                                  help="keep one: a trailing window or a grain-to-date reset")
+        if metric.period_agg not in ("first", "last", "average"):
+            raise DefinitionError(f"period_agg '{metric.period_agg}' of metric '{metric.name}' is unknown",
+                                  file=metric.loc.file, line=metric.loc.line or None,
+                                  help="use first, last or average")
+        return (window, grain, metric.period_agg)
+
+    def _cumulative(self, b: _ScanBuilder, ctx: _Context) -> Cumulative:
+        window, grain_to_date, period_agg = b.cumulative
+        time_request = next(r[0] for r in ctx.group_by if r[0].kind == "metric_time")
+        if time_request.date_part:
+            raise UnsupportedError(f"cumulative metrics cannot be grouped by a date part ('{time_request.text}')",
+                                   help="group by metric_time at a grain instead")
+        dim = b.model.dimension(b.agg_time or "")
+        base = dim.granularity if dim is not None and dim.granularity else "day"
+        return Cumulative(ctx.time_key, base, ctx.time_grain, window.count if window else None,
+                          window.unit if window else None, grain_to_date, period_agg,
+                          *(ctx.bounds or (None, None)))
+
+    @staticmethod
+    def _lookback_start(start: str | None, cumulative: Cumulative) -> str | None:
+        """A window starting on the first day of the range still sees the days before it."""
+        if start is None:
+            return None
+        value = parse_time(start, "start_time")
+        if cumulative.window_unit:
+            return iso(shift(value, -cumulative.window_count, cumulative.window_unit))
+        if cumulative.grain_to_date:
+            return iso(truncate(value, cumulative.grain_to_date))
+        return None  # all time
+
+    def _semi_additive(self, b: _ScanBuilder, ctx: _Context) -> SemiAdditive | None:
+        specs = {b.model.measure(m).non_additive_dimension for m in b.measures} - {None}
+        if not specs:
+            return None
+        nad = next(iter(specs))
+        dim = b.model.dimension(nad.name)
+        if dim is None or not dim.is_time:
+            raise DefinitionError(
+                f"non_additive_dimension '{nad.name}' of semantic model '{b.model.name}' is not one of its "
+                "time dimensions", file=b.model.loc.file, line=b.model.loc.line or None,
+                help="name a time dimension of the same semantic model")
+        if nad.window_choice not in ("min", "max"):
+            raise DefinitionError(f"window_choice '{nad.window_choice}' is unknown", file=b.model.loc.file,
+                                  line=b.model.loc.line or None, help="use min or max")
+        column = ColumnSource(b.alias, b.model.name, "dimension", dim.name, dim.granularity)
+        groupings = []
+        for entity in nad.window_groupings:
+            reaches = self.graph.find(b.model.name, (), entity, "entity")
+            if not reaches or reaches[0].hops:
+                raise DefinitionError(f"window_groupings entity '{entity}' is not an entity of semantic model "
+                                      f"'{b.model.name}'", file=b.model.loc.file, line=b.model.loc.line or None,
+                                      help="list entities of the measure's own semantic model")
+            groupings.append(ColumnSource(b.alias, b.model.name, "entity", entity))
+        return SemiAdditive(column, nad.window_choice, tuple(groupings), ctx.time_key)
+
+    def _pending_offset(self, item: MetricInput, metric: Metric, ex: _Expansion) -> _PendingOffset:
+        if item.name not in self.spec.metrics:
+            raise DefinitionError(f"unknown metric '{item.name}' used by metric '{metric.name}'",
+                                  file=item.loc.file, line=item.loc.line or None,
+                                  help=did_you_mean(item.name, self.spec.metrics) or "define the metric first")
+        pending = _PendingOffset(item, metric.name, ex.filters + item.filters)
+        ex.offsets.append(pending)
+        node = _Pending(MeasureValue(scan="", column=item.name), pending.slot)
+        return Filled(node, item.fill_nulls_with) if item.fill_nulls_with is not None else node
+
+    def _pending_conversion(self, metric: Metric, ex: _Expansion) -> MetricNode:
+        params = metric.conversion
+        for item in (params.base_measure, params.conversion_measure):
+            if item.name not in self.graph.measures:
+                raise DefinitionError(f"unknown measure '{item.name}' in conversion metric '{metric.name}'",
+                                      file=item.loc.file or metric.loc.file, line=(item.loc.line or metric.loc.line)
+                                      or None, help=did_you_mean(item.name, self.graph.measures) or
+                                      "name a measure of a semantic model")
+        for item in (params.base_measure, params.conversion_measure):
+            model, _ = self.graph.measures[item.name]
+            if model.entity(params.entity) is None:
+                raise DefinitionError(
+                    f"conversion metric '{metric.name}': entity '{params.entity}' is not on semantic model "
+                    f"'{model.name}' of measure '{item.name}'", file=metric.loc.file, line=metric.loc.line or None,
+                    help="both measures' semantic models need that entity")
+        if params.calculation not in ("conversion_rate", "conversions"):
+            raise DefinitionError(f"calculation '{params.calculation}' of metric '{metric.name}' is unknown",
+                                  file=metric.loc.file, line=metric.loc.line or None,
+                                  help="use conversion_rate or conversions")
+        if params.window:
+            parse_span(params.window, f"window of conversion metric '{metric.name}'", metric.loc)
+        pending = _PendingConversion(metric, ex.filters)
+        ex.offsets.append(pending)
+        conversions: MetricNode = _Pending(MeasureValue("", params.conversion_measure.name), pending.slot)
+        if params.conversion_measure.fill_nulls_with is not None:
+            conversions = Filled(conversions, params.conversion_measure.fill_nulls_with)
+        if params.calculation == "conversions":
+            return conversions
+        base = self._expand_input(params.base_measure, ex, measure_only=True)
+        return Ratio(conversions, base)
+
+    def _conversion_source(self, pending: _PendingConversion, ctx: _Context, taken: set[str]):
+        metric, params = pending.metric, pending.metric.conversion
+        where = tuple(ctx.request.where)
+        base_model, _ = self.graph.measures[params.base_measure.name]
+        conv_model, conv_measure = self.graph.measures[params.conversion_measure.name]
+        base_b = _ScanBuilder(f"{metric.name}_base", base_model,
+                              base_model.agg_time_dimension(base_model.measure(params.base_measure.name)),
+                              pending.filters + params.base_measure.filters + where)
+        base_b.measures.append(params.base_measure.name)
+        base = self._build_scan(base_b, ctx)
+        conv_b = _ScanBuilder(f"{metric.name}_conversions", conv_model, conv_model.agg_time_dimension(conv_measure),
+                              params.conversion_measure.filters)
+        conv_b.measures.append(conv_measure.name)
+        end = ctx.bounds[1] if ctx.bounds else None
+        if end and params.window:
+            span = parse_span(params.window, "window", metric.loc)
+            end = iso(shift(parse_time(end, "end_time"), span.count, span.unit))
+        conv_ctx = replace(ctx, group_by=[], key_names=[], time_key=None,
+                           bounds=(ctx.bounds[0], None if not params.window else end) if ctx.bounds else None)
+        conversion = self._build_scan(conv_b, conv_ctx)
+        entity = (self._resolve(base_b, [ElementRequest(params.entity, (), params.entity, "entity")], None),
+                  self._resolve(conv_b, [ElementRequest(params.entity, (), params.entity, "entity")], None))
+        base_time = self._metric_time(base_b, None, None, metric.name)
+        conv_time = self._metric_time(conv_b, None, None, metric.name)
+        constants = []
+        for base_prop, conv_prop in params.constant_properties:
+            constants.append((self._resolve(base_b, parse_group_by(base_prop), None),
+                              self._resolve(conv_b, parse_group_by(conv_prop), None)))
+        span = parse_span(params.window, "window", metric.loc) if params.window else None
+        name, n = f"{metric.name}_conversions", 2
+        while name in taken:
+            name, n = f"{metric.name}_conversions_{n}", n + 1
+        taken.add(name)
+        pending.slot.append(name)
+        within = f" within {params.window}" if params.window else ""
+        return ConversionSource(
+            name, replace(base, joins=tuple(base_b.joins.values())),
+            replace(conversion, joins=tuple(conv_b.joins.values())), entity[0], entity[1], base_time, conv_time,
+            conv_measure.name, span.count if span else None, span.unit if span else None, tuple(constants),
+            f"conversions of '{conv_measure.name}' after '{params.base_measure.name}' by the same "
+            f"{params.entity}{within}, attributed to the latest base event")
+
+    def _offset_source(self, pending: _PendingOffset, ctx: _Context, taken: set[str]) -> OffsetSource:
+        item, metric = pending.item, self.spec.metrics[pending.metric]
+        if ctx.time_key is None:
+            raise QueryError(f"metric '{metric.name}' reads '{item.name}' at an offset, which needs metric_time "
+                             "in the group-by", help="add --group-by metric_time__month (or another grain)")
+        grain = ctx.time_grain
+        if any(r[0].kind == "metric_time" and r[0].date_part for r in ctx.group_by):
+            raise UnsupportedError("offsets cannot be grouped by a metric_time date part",
+                                   help="group by metric_time at a grain instead")
+        count, unit, to_grain = 0, None, None
+        if item.offset_window:
+            span = parse_span(item.offset_window, f"offset_window of '{item.name}' in metric '{metric.name}'",
+                              item.loc)
+            count, unit = span.count, span.unit
+            mode = offset_mode(span, grain)
+            if mode is None:
+                raise UnsupportedError(
+                    f"metric '{metric.name}': an offset of {span} is not a whole number of {grain}s",
+                    help=f"query at a grain the offset divides (e.g. metric_time__day), or offset by whole {grain}s")
+        else:
+            to_grain = parse_grain(item.offset_to_grain, f"offset_to_grain of '{item.name}'", item.loc)
+            mode = "lookup" if GRAIN_RANK[grain] < GRAIN_RANK[to_grain] else "identity"
+        start, end = ctx.bounds or (None, None)
+        sub_start, sub_end = offset_bounds(start, end, count, unit, to_grain)
+        sub = self.plan(QueryRequest(metrics=(item.name,), group_by=tuple(ctx.key_names),
+                                     where=tuple(ctx.request.where) + pending.filters,
+                                     start_time=sub_start, end_time=sub_end), ctx.depth + 1)
+        name, n = f"{item.name}_offset", 2
+        while name in taken:
+            name, n = f"{item.name}_offset_{n}", n + 1
+        taken.add(name)
+        pending.slot.append(name)
+        what = f"{item.offset_window} earlier" if item.offset_window else f"at the start of the {to_grain}"
+        return OffsetSource(name, sub, item.name, ctx.time_key, grain, mode, count, unit, to_grain, start, end,
+                            f"metric '{item.name}' {what}, by {', '.join(ctx.key_names)}")
 
     def _models_for(self, group_by) -> list[SemanticModel]:
         first = group_by[0]

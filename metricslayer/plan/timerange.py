@@ -64,3 +64,29 @@ def time_bounds(start: str | None, end: str | None, grain: str) -> tuple[str | N
         raise QueryError(f"start_time {start} is after end_time {end}",
                          help="swap them, or widen the range")
     return (iso(lo) if lo else None, iso(hi) if hi else None)
+
+
+def shift(value: dt.datetime, count: int, unit: str) -> dt.datetime:
+    """`value` moved by `count` units; month arithmetic clamps to the month's last day (Jan 31 + 1 month
+    = Feb 28/29), as SQL engines do."""
+    if unit in ("month", "quarter", "year"):
+        months = count * {"month": 1, "quarter": 3, "year": 12}[unit]
+        total = value.year * 12 + value.month - 1 + months
+        year, month = total // 12, total % 12 + 1
+        last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        return value.replace(year=year, month=month, day=min(value.day, last))
+    seconds = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}[unit]
+    return value + dt.timedelta(seconds=count * seconds)
+
+
+def offset_bounds(start: str | None, end: str | None, count: int, unit: str | None,
+                  to_grain: str | None) -> tuple[str | None, str | None]:
+    """The inclusive range an offset input must cover for output range [start, end)."""
+    lo = parse_time(start, "start_time") if start else None
+    hi = parse_time(end, "end_time") - dt.timedelta(seconds=1) if end else None
+    if unit:
+        lo = shift(lo, -count, unit) if lo else None
+        hi = shift(hi, -count, unit) if hi else None
+    elif to_grain and lo:
+        lo = truncate(lo, to_grain)
+    return (iso(lo) if lo else None, iso(hi) if hi else None)

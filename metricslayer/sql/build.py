@@ -2,75 +2,44 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
-from sqlglot.tokens import Tokenizer
 
 from ..errors import DefinitionError, QueryError
 from ..plan.nodes import (
     BoundFilter,
     ColumnSource,
+    ConversionSource,
     Derived,
     Filled,
     Join,
     MeasureValue,
     MetricValue,
+    OffsetSource,
     QueryPlan,
     Ratio,
     Scan,
 )
-from ..spec.model import GRAIN_RANK, Loc, ProjectSpec, Relation
-
-_RESERVED = {k.upper() for k in Tokenizer.KEYWORDS if k.isalpha()} | {
-    "ORDER", "GROUP", "USER", "DATE", "TIME", "TIMESTAMP", "YEAR", "MONTH", "DAY", "VALUE", "KEY", "RANK",
-    "ROWS", "RANGE", "WINDOW", "INTERVAL", "END", "START"}
-ISO_DOW = "dow"
-
-
-def _type(name: str) -> exp.DataType:
-    return exp.DataType(this=exp.DataType.Type[name])
-
-
-def ident(name: str) -> exp.Identifier:
-    """An identifier, quoted only when it must be (a keyword or an unusual name)."""
-    safe = name.isidentifier() and name.upper() not in _RESERVED
-    return exp.Identifier(this=name, quoted=not safe)
-
-
-def column(name: str, table: str | None = None) -> exp.Column:
-    return exp.Column(this=ident(name), table=ident(table) if table else None)
+from ..spec.model import Loc, ProjectSpec, Relation
+from .exprs import (
+    _parse_cached,
+    column,
+    date_part,
+    ident,
+    is_condition,
+    literal,
+    parse_expr,
+    qualify,
+    safe_divide,
+    sql_type,
+    time_literal,
+    truncate,
+)
+from .timesql import TimeSqlMixin
 
 
-@lru_cache(maxsize=4096)
-def _parse_cached(sql: str, dialect: str) -> exp.Expression:
-    return sqlglot.parse_one(sql, read=dialect)
-
-
-def parse_expr(sql: str, dialect: str, loc: Loc | None = None, what: str = "expr") -> exp.Expression:
-    """Parse a SQL expression once (cached) and hand out a private copy."""
-    try:
-        return _parse_cached(str(sql), dialect).copy()
-    except (ParseError, sqlglot.errors.TokenError) as exc:
-        first = str(exc).splitlines()[0]
-        raise DefinitionError(f"{what} {sql!r} is not valid {dialect} SQL: {first}",
-                              file=loc.file if loc else None, line=(loc.line or None) if loc else None,
-                              help="fix the SQL, or set dialect: in metricslayer.yml to the SQL you write") from None
-
-
-def qualify(expression: exp.Expression, alias: str) -> exp.Expression:
-    """Prefix the expression's bare columns with a table alias (not inside subqueries)."""
-    for col in list(expression.find_all(exp.Column)):
-        if not col.table and col.find_ancestor(exp.Select) is None:
-            col.set("table", ident(alias))
-    if isinstance(expression, exp.Column) and not expression.table:
-        expression.set("table", ident(alias))
-    return expression
-
-
-class SqlBuilder:
+class SqlBuilder(TimeSqlMixin):
     """Renders plans for one project; parsed expressions are cached across queries."""
 
     def __init__(self, spec: ProjectSpec, dialect: str):
@@ -96,11 +65,8 @@ class SqlBuilder:
         return query
 
     def _query(self, plan: QueryPlan, ctes: dict) -> exp.Select:
-        scans = [self._scan(scan, ctes) for scan in plan.scans]
         names = [s.name for s in plan.scans]
-        for scan, body in zip(plan.scans, scans):
-            ctes[self._unique_cte(scan.name, ctes)] = body
-        cte_names = list(ctes)[-len(scans):]
+        cte_names = [self._source(source, plan.keys, ctes) for source in plan.scans]
         select = exp.Select()
         first = cte_names[0]
         select = select.from_(exp.Table(this=ident(first)), copy=False)
@@ -132,6 +98,24 @@ class SqlBuilder:
             select = select.limit(plan.limit, copy=False)
         return select
 
+    def _source(self, source, keys: tuple[str, ...], ctes: dict) -> str:
+        """Register the CTE(s) of one plan source; return the name of the CTE holding its rows."""
+        if isinstance(source, OffsetSource):
+            return self._offset(source, ctes)
+        if isinstance(source, ConversionSource):
+            return self._conversion(source, ctes)
+        if source.cumulative is not None:
+            return self._cumulative(source, ctes)
+        name = self._add_cte(source.name, self._scan(source, ctes), ctes)
+        if source.spine is not None:
+            return self._spine_join(source, name, ctes)
+        return name
+
+    def _add_cte(self, name: str, body: exp.Expression, ctes: dict) -> str:
+        name = self._unique_cte(name, ctes)
+        ctes[name] = body
+        return name
+
     @staticmethod
     def _unique_cte(name: str, ctes: dict) -> str:
         candidate, n = name, 2
@@ -144,9 +128,9 @@ class SqlBuilder:
         if isinstance(node, MeasureValue):
             return column(node.column, scans[node.scan])
         if isinstance(node, Filled):
-            return exp.Coalesce(this=self._metric(node.node, scans), expressions=[_literal(node.value)])
+            return exp.Coalesce(this=self._metric(node.node, scans), expressions=[literal(node.value)])
         if isinstance(node, Ratio):
-            return _safe_divide(self._metric(node.numerator, scans), self._metric(node.denominator, scans))
+            return safe_divide(self._metric(node.numerator, scans), self._metric(node.denominator, scans))
         if isinstance(node, Derived):
             return self._derived(node, scans)
         raise TypeError(f"unknown plan node {node!r}")
@@ -165,14 +149,48 @@ class SqlBuilder:
                     help="list it under type_params.metrics (with alias: if you renamed it)")
             col.replace(exp.Paren(this=self._metric(inputs[col.name], scans)))
         for div in list(tree.find_all(exp.Div)):
-            safe = _safe_divide(div.this, div.expression)
+            safe = safe_divide(div.this, div.expression)
             if div is tree:
                 return safe
             div.replace(safe)
         return tree
 
     # -- scans --------------------------------------------------------------------------------------
-    def _scan(self, scan: Scan, ctes: dict) -> exp.Select:
+    def _scan(self, scan: Scan, ctes: dict, time_grain: str | None = None, parts: bool = False) -> exp.Select:
+        """SELECT keys, aggregates FROM the model and its joins, filtered, grouped by the keys.
+
+        `time_grain` re-grains the metric_time key (cumulative scans aggregate at the base grain);
+        `parts` emits re-aggregatable parts instead of final aggregates (see _parts).
+        """
+        key_exprs = [self._element(self._regrain(src, name, scan, time_grain)) for name, src in scan.keys]
+        if scan.semi_additive is not None:
+            return self._semi_additive_scan(scan, ctes, key_exprs, parts)
+        select = self._rows(scan, ctes)
+        projections = [exp.alias_(e, ident(name)) for e, (name, _) in zip(key_exprs, scan.keys)]
+        group = [e.copy() for e in key_exprs]
+        for agg in scan.aggregates:
+            if parts:
+                for part_name, part, is_key in self._parts(agg, scan.alias):
+                    projections.append(exp.alias_(part, ident(part_name)))
+                    if is_key:
+                        group.append(part.copy())
+            else:
+                projections.append(exp.alias_(self._aggregate(agg.model, agg.measure, scan.alias),
+                                              ident(agg.name)))
+        select = select.select(*projections, copy=False)
+        if group:
+            select = select.group_by(*group, copy=False)
+        select.add_comments([scan.description])
+        return select
+
+    @staticmethod
+    def _regrain(src: ColumnSource, name: str, scan: Scan, grain: str | None) -> ColumnSource:
+        if grain and scan.cumulative and name == scan.cumulative.time_key:
+            return ColumnSource(src.alias, src.model, src.kind, src.name, grain, None)
+        return src
+
+    def _rows(self, scan: Scan, ctes: dict) -> exp.Select:
+        """FROM the scan's model, LEFT JOINed to what it needs, WHERE its filters and time range hold."""
         model = self.spec.semantic_models[scan.model]
         base = self._relation(model.relation, ctes)
         base.set("alias", exp.TableAlias(this=ident(scan.alias)))
@@ -185,23 +203,15 @@ class SqlBuilder:
                             for src, col in mj.keys], copy=False)
             select = select.join(exp.Subquery(this=sub, alias=exp.TableAlias(this=ident(mj.alias))),
                                  on=on, join_type="LEFT", copy=False)
-        key_exprs = [self._element(src) for _, src in scan.keys]
-        projections = [exp.alias_(e, ident(name)) for e, (name, _) in zip(key_exprs, scan.keys)]
-        for agg in scan.aggregates:
-            projections.append(exp.alias_(self._aggregate(agg.model, agg.measure, scan.alias), ident(agg.name)))
-        select = select.select(*projections, copy=False)
         conditions = [self._filter(f) for f in scan.filters]
         if scan.time_range:
             col = self._element(ColumnSource(**{**scan.time_range.column.__dict__, "grain": None}))
             if scan.time_range.start:
-                conditions.append(exp.GTE(this=col, expression=_time_literal(scan.time_range.start)))
+                conditions.append(exp.GTE(this=col, expression=time_literal(scan.time_range.start)))
             if scan.time_range.end:
-                conditions.append(exp.LT(this=col.copy(), expression=_time_literal(scan.time_range.end)))
+                conditions.append(exp.LT(this=col.copy(), expression=time_literal(scan.time_range.end)))
         if conditions:
             select = select.where(exp.and_(*conditions, copy=False), copy=False)
-        if key_exprs:
-            select = select.group_by(*[e.copy() for e in key_exprs], copy=False)
-        select.add_comments([scan.description])
         return select
 
     def _relation(self, relation: Relation, ctes: dict) -> exp.Table:
@@ -251,9 +261,9 @@ class SqlBuilder:
         if not dim.is_time:
             return value
         if src.date_part:
-            return _date_part(value, src.date_part)
+            return date_part(value, src.date_part)
         if src.grain:
-            return _truncate(value, src.grain)
+            return truncate(value, src.grain)
         return value
 
     def _aggregate(self, model_name: str, measure_name: str, alias: str) -> exp.Expression:
@@ -261,6 +271,10 @@ class SqlBuilder:
         measure = model.measure(measure_name)
         value = qualify(parse_expr(measure.column, self.dialect, measure.loc,
                                    f"expr of measure '{measure.name}'"), alias)
+        return self._aggregate_value(measure, value)
+
+    @staticmethod
+    def _aggregate_value(measure, value: exp.Expression) -> exp.Expression:
         agg = measure.agg
         if agg == "sum":
             return exp.Sum(this=value)
@@ -272,7 +286,7 @@ class SqlBuilder:
             return exp.Sum(this=exp.Case(ifs=[exp.If(this=value, true=exp.Literal.number(1))],
                                          default=exp.Literal.number(0)))
         if agg == "average":
-            return exp.Avg(this=exp.Cast(this=value, to=_type("DOUBLE")))
+            return exp.Avg(this=exp.Cast(this=value, to=sql_type("DOUBLE")))
         if agg == "min":
             return exp.Min(this=value)
         if agg == "max":
@@ -302,55 +316,10 @@ class SqlBuilder:
                     f"filter {bound.source!r} refers to '{col.sql()}' directly",
                     help=f"reference it as {{{{ Dimension('entity__{col.name}') }}}} so it resolves through "
                          "the semantic model (and string values need single quotes)")
-        if not _is_condition(tree):
+        if not is_condition(tree):
             raise QueryError(f"filter {bound.source!r} is not a boolean condition",
                              help="compare a dimension with a value, e.g. {{ Dimension('customer__region') }} = 'EU'")
         return exp.paren(tree) if isinstance(tree, exp.Or) else tree
-
-
-def _is_condition(tree: exp.Expression) -> bool:
-    while isinstance(tree, exp.Paren):
-        tree = tree.this
-    if isinstance(tree, (exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Column, exp.Exists,
-                         exp.Case, exp.Func, exp.Is)):
-        return not isinstance(tree, (exp.AggFunc,))
-    return False
-
-
-def _literal(value) -> exp.Expression:
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, (int, float)):
-        return exp.Literal.number(value)
-    return exp.Literal.string(str(value))
-
-
-def _time_literal(value: str) -> exp.Expression:
-    kind = "TIMESTAMP" if " " in value or "T" in value else "DATE"
-    return exp.Cast(this=exp.Literal.string(value), to=_type(kind))
-
-
-def _safe_divide(numerator: exp.Expression, denominator: exp.Expression) -> exp.Expression:
-    """Floating-point division that gives NULL, not an error or infinity, for a zero denominator."""
-    double = _type("DOUBLE")
-    return exp.Div(this=exp.Cast(this=numerator, to=double),
-                   expression=exp.Nullif(this=exp.Cast(this=denominator, to=double.copy()),
-                                         expression=exp.Literal.number(0)))
-
-
-def _truncate(value: exp.Expression, grain: str) -> exp.Expression:
-    truncated = exp.TimestampTrunc(this=value, unit=exp.var(grain.upper()))
-    if GRAIN_RANK.get(grain, 0) >= GRAIN_RANK["day"]:
-        return exp.Cast(this=truncated, to=_type("DATE"))
-    return truncated
-
-
-_DATE_PARTS = {"year": "YEAR", "quarter": "QUARTER", "month": "MONTH", "week": "WEEK", "day": "DAY",
-               "dow": "ISODOW", "doy": "DOY"}
-
-
-def _date_part(value: exp.Expression, part: str) -> exp.Expression:
-    return exp.Extract(this=exp.var(_DATE_PARTS[part]), expression=value)
 
 
 def to_sql(builder: SqlBuilder, plan: QueryPlan, dialect: str, pretty: bool = True) -> str:
