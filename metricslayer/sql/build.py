@@ -147,7 +147,10 @@ class SqlBuilder(TimeSqlMixin):
                     f"({', '.join(inputs)})", file=loc.file if loc else None,
                     line=(loc.line or None) if loc else None,
                     help="list it under type_params.metrics (with alias: if you renamed it)")
-            col.replace(exp.Paren(this=self._metric(inputs[col.name], scans)))
+            value = exp.Paren(this=self._metric(inputs[col.name], scans))
+            if col is tree:
+                return value.this
+            col.replace(value)
         for div in list(tree.find_all(exp.Div)):
             safe = safe_divide(div.this, div.expression)
             if div is tree:

@@ -8,6 +8,7 @@ project needs no spine table.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlglot import exp
 
@@ -291,6 +292,7 @@ class TimeSqlMixin:
         base_rows = self._rows(base, ctes).select(
             *[exp.alias_(self._element(src), ident(name)) for name, src in base.keys],
             exp.alias_(self._element(source.base_time), "__ml_time"),
+            exp.alias_(self._element(replace(source.base_time, grain=None)), "__ml_timestamp"),
             exp.alias_(self._element(source.base_entity), "__ml_entity"),
             *[exp.alias_(self._element(b), f"__ml_property_{i}") for i, (b, _) in
               enumerate(source.constant_properties)], copy=False)
@@ -315,7 +317,8 @@ class TimeSqlMixin:
                 column("__ml_time", c), -source.window_count, source.window_unit, "second")))
         on += [exp.NullSafeEQ(this=column(f"__ml_property_{i}", b), expression=column(f"__ml_property_{i}", c))
                for i in range(len(source.constant_properties))]
-        order = [exp.Ordered(this=column("__ml_time", b), desc=True)]
+        order = [exp.Ordered(this=column("__ml_time", b), desc=True),
+                 exp.Ordered(this=column("__ml_timestamp", b), desc=True, nulls_first=False)]
         order += [exp.Ordered(this=column(k, b), desc=False, nulls_first=False) for k in key_names]
         rank = exp.Window(this=exp.RowNumber(), partition_by=[column("__ml_event", c)],
                           order=exp.Order(expressions=order))
