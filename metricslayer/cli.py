@@ -23,8 +23,34 @@ BUG_HELP = ("this is a bug in metricslayer: please report it with the command yo
             "(set METRICSLAYER_DEBUG=1 to see the traceback)")
 
 
+# Commands that live in their own modules, imported only when used (compile stays a fast cold start).
+LAZY_COMMANDS = {
+    "lint": "metricslayer.cli_lint:lint",
+    "schema": "metricslayer.cli_lint:schema",
+    "diff": "metricslayer.cli_lint:diff",
+    "kpi": "metricslayer.cli_kpi:kpi",
+    "report": "metricslayer.cli_kpi:report",
+    "seed": "metricslayer.cli_engines:seed",
+}
+
+
 class MainGroup(click.Group):
     """The top-level group: turns errors into one message and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str):
+        command = super().get_command(ctx, name)
+        if command is None and name in LAZY_COMMANDS:
+            import importlib
+
+            module, attribute = LAZY_COMMANDS[name].split(":")
+            try:
+                command = getattr(importlib.import_module(module), attribute)
+            except (ImportError, AttributeError):
+                return None
+        return command
 
     def invoke(self, ctx: click.Context):
         try:

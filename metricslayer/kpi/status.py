@@ -171,8 +171,8 @@ def forecast(target_type: str, actual: float, window: Window, as_of: dt.date,
         rate = trend(rates, 0.5 + months_between(after_last, middle))
         return actual + max(0.0, rate or 0.0) * remaining
     values = [v for _, v in recent]
-    projected = trend(values, 0.5 + months_between(after_last, period_start(window.end, "month"))
-                      + 0.5)
+    end_month = period_start(window.end, "month")
+    projected = trend(values, (end_month.year - last_month.year) * 12 + end_month.month - last_month.month)
     if projected is not None and min(values) >= 0:
         projected = max(0.0, projected)
     return projected

@@ -66,7 +66,8 @@ class SqlBuilder(TimeSqlMixin):
 
     def _query(self, plan: QueryPlan, ctes: dict) -> exp.Select:
         names = [s.name for s in plan.scans]
-        cte_names = [self._source(source, plan.keys, ctes) for source in plan.scans]
+        source_ctes = [self._source(source, plan.keys, ctes) for source in plan.scans]
+        cte_names = list(dict.fromkeys(source_ctes))  # two sources may share one CTE (identical bodies)
         select = exp.Select()
         first = cte_names[0]
         select = select.from_(exp.Table(this=ident(first)), copy=False)
@@ -85,7 +86,7 @@ class SqlBuilder(TimeSqlMixin):
                 left_expr = left[0] if len(left) == 1 else exp.Coalesce(this=left[0], expressions=left[1:])
                 conditions.append(exp.NullSafeEQ(this=left_expr, expression=column(key, name)))
             select = select.join(table, on=exp.and_(*conditions, copy=False), join_type="FULL OUTER", copy=False)
-        scan_alias = dict(zip(names, cte_names))
+        scan_alias = dict(zip(names, source_ctes))
         outputs = [exp.alias_(k, ident(name)) for k, name in zip(keys, plan.keys)]
         for name, node in plan.outputs:
             outputs.append(exp.alias_(self._metric(node, scan_alias), ident(name)))
@@ -112,6 +113,11 @@ class SqlBuilder(TimeSqlMixin):
         return name
 
     def _add_cte(self, name: str, body: exp.Expression, ctes: dict) -> str:
+        """Register a CTE; an identical body already registered (an offset's input scan, say) is reused,
+        so the warehouse reads the table once."""
+        for existing, other in ctes.items():
+            if other == body:
+                return existing
         name = self._unique_cte(name, ctes)
         ctes[name] = body
         return name

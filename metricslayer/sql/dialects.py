@@ -34,6 +34,8 @@ def adapt(tree: exp.Expression, dialect: str) -> exp.Expression:
     """Return `tree` rewritten so that it means the same thing on `dialect` as on DuckDB."""
     if dialect == "duckdb":
         return tree
+    if dialect in SPINES:
+        tree = tree.transform(lambda node: _spine(node, dialect), copy=False)
     for step in (_portable, *PASSES.get(dialect, ())):
         tree = tree.transform(lambda node, step=step: step(node, dialect), copy=False)
     return tree
@@ -87,6 +89,13 @@ _EXACT_HELP = "use_approximate_percentile: true on the measure, or run this metr
 # -- every dialect but DuckDB -------------------------------------------------------------------------
 def _portable(node: exp.Expression, dialect: str) -> exp.Expression:
     """Rewrite DuckDB-only meanings into portable expressions the later passes understand."""
+    if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+        # A dimension expr such as `closed_at IS NOT NULL` substituted into `... = true` must keep its
+        # grouping: Spark reads `NOT x IS NULL = TRUE` as NOT (x IS (NULL = TRUE)).
+        for key in ("this", "expression"):
+            child = node.args.get(key)
+            if isinstance(child, (exp.Not, exp.Predicate, exp.Connector)):
+                node.set(key, exp.Paren(this=child))
     if isinstance(node, exp.DateDiff):
         unit, start, end = _unit(node), node.expression, node.this
         if unit in ("MONTH", "QUARTER", "YEAR"):
@@ -177,13 +186,38 @@ def _sqlite_shift(value: exp.Expression, amount: exp.Expression, unit: str, nega
     if isinstance(amount, exp.Literal) and amount.is_string:
         amount = exp.Literal.number(amount.this)
     sign = exp.Neg(this=exp.Paren(this=amount)) if negative else amount
+    if unit == "YEAR":
+        sign, unit = exp.Mul(this=exp.Paren(this=sign), expression=_lit(12)), "MONTH"
     modifier = exp.DPipe(this=_cast(sign, "TEXT"), expression=_lit(f" {unit.lower()}s"))
-    fn = "DATE" if unit in ("DAY", "MONTH", "YEAR") else "DATETIME"
-    return _fn(fn, value, modifier)
+    fn = "DATE" if unit in ("DAY", "MONTH") else "DATETIME"
+    if unit != "MONTH":
+        return _fn(fn, value, modifier)
+    # DuckDB clamps to the month's last day (Jan 31 + 1 month = Feb 28); SQLite overflows into March.
+    next_start = exp.DPipe(this=_cast(exp.Add(this=exp.Paren(this=sign.copy()), expression=_lit(1)), "TEXT"),
+                           expression=_lit(" months"))
+    month_end = _fn("DATE", value.copy(), _lit("start of month"), next_start, _lit("-1 day"))
+    return _fn("MIN", _fn("DATE", value, modifier), month_end)
+
+
+def _hash_joinable(node: exp.Expression) -> exp.Expression:
+    """`a IS NOT DISTINCT FROM b` in a FULL JOIN as equalities (PostgreSQL and Redshift refuse FULL JOINs on
+    conditions that are not merge- or hash-joinable): same NULL-ness and same text. Both sides are the same
+    group-by item, so of the same type, and the text of equal values is equal."""
+    join = node.find_ancestor(exp.Join)
+    if join is None or join.side.upper() != "FULL":
+        return node
+    a, b = node.this, node.expression
+    same_text = exp.EQ(this=exp.Coalesce(this=_cast(a.copy(), "TEXT"), expressions=[_lit("")]),
+                       expression=exp.Coalesce(this=_cast(b.copy(), "TEXT"), expressions=[_lit("")]))
+    same_null = exp.EQ(this=exp.Paren(this=exp.Is(this=a, expression=exp.Null())),
+                       expression=exp.Paren(this=exp.Is(this=b, expression=exp.Null())))
+    return exp.Paren(this=exp.And(this=same_text, expression=same_null))
 
 
 # -- PostgreSQL family --------------------------------------------------------------------------------
 def _postgres(node: exp.Expression, dialect: str) -> exp.Expression:
+    if isinstance(node, exp.NullSafeEQ) and dialect in ("postgres", "redshift"):
+        return _hash_joinable(node)
     if isinstance(node, exp.TimestampTrunc) and not (isinstance(node.this, exp.Cast)
                                                      and node.this.to.is_type("timestamp")):
         # DATE_TRUNC(unit, <date>) returns timestamptz, shifted by the session time zone: truncate a
@@ -278,6 +312,8 @@ def _in_float_context(node: exp.Expression) -> bool:
 
 # -- Spark / Databricks -------------------------------------------------------------------------------
 def _spark(node: exp.Expression, dialect: str) -> exp.Expression:
+    if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber) and not node.args.get("order"):
+        return _fn("MONOTONICALLY_INCREASING_ID")  # a row id: Spark refuses ROW_NUMBER() without ORDER BY
     if isinstance(node, exp.Extract) and _part(node) in ("ISODOW", "DAYOFWEEKISO"):
         return exp.Extract(this=exp.var("DAYOFWEEK_ISO"), expression=node.expression)
     if isinstance(node, exp.PercentileCont):
@@ -378,6 +414,66 @@ def _mysql(node: exp.Expression, dialect: str) -> exp.Expression:
     if _percentile_of(node):
         raise unsupported(dialect, "a percentile or median (MySQL has no percentile aggregate)",
                           "run this metric on another target")
+    return node
+
+
+# -- the time spine ----------------------------------------------------------------------------------
+# The builder writes `SELECT CAST(spine.period AS DATE) AS k FROM (<bounds>) AS bounds CROSS JOIN
+# UNNEST(GENERATE_DATE_ARRAY(bounds.lo, bounds.hi, <step>)) AS spine(period)`; only DuckDB runs that as is.
+# Set-returning function in the projection (read with the dialect; __lo, __hi, __n, __unit substituted):
+SPINES = {
+    "postgres": "GENERATE_SERIES(CAST(__lo AS TIMESTAMP), CAST(__hi AS TIMESTAMP), INTERVAL '__n __unit')",
+    "redshift": "GENERATE_SERIES(CAST(__lo AS TIMESTAMP), CAST(__hi AS TIMESTAMP), INTERVAL '__n __unit')",
+    "datafusion": "UNNEST(GENERATE_SERIES(__lo, __hi, INTERVAL '__n __unit'))",
+    "spark": "EXPLODE(SEQUENCE(__lo, __hi, INTERVAL __n __unit))",
+    "databricks": "EXPLODE(SEQUENCE(__lo, __hi, INTERVAL __n __unit))",
+    "clickhouse": "arrayJoin(arrayMap(i -> dateAdd(__unit, i * __n, __lo), range(toUInt64(intDiv(dateDiff('__unit', __lo, __hi), __n) + 1))))",
+    "sqlite": "",
+}
+_SQLITE_SPINE = ("SELECT s.period FROM (WITH RECURSIVE s(period) AS (SELECT b.lo FROM __bounds AS b UNION ALL "
+                 "SELECT DATE(s.period, '+__n __unit') FROM s, __bounds AS b WHERE DATE(s.period, '+__n __unit') <= b.hi)"
+                 " SELECT period FROM s) AS s")
+
+
+def _spine(node: exp.Expression, dialect: str) -> exp.Expression:
+    if not isinstance(node, exp.Select) or len(node.args.get("joins") or []) != 1:
+        return node
+    unnest = node.args["joins"][0].this
+    series = unnest.expressions[0] if isinstance(unnest, exp.Unnest) and unnest.expressions else None
+    if not isinstance(series, exp.GenerateDateArray):
+        return node
+    import sqlglot
+
+    step = series.args.get("step")
+    count, unit = (step.this.name, step.unit.name.upper()) if isinstance(step, exp.Interval) else ("1", "DAY")
+    if unit == "WEEK":
+        count, unit = str(int(count) * 7), "DAY"
+    bounds = node.args["from_" if "from_" in node.args else "from"].this
+    projection = node.expressions[0]
+    if dialect == "sqlite":
+        text = _SQLITE_SPINE.replace("__n", count).replace("__unit", unit.lower())
+        tree = sqlglot.parse_one(text, read="sqlite")
+        for table in list(tree.find_all(exp.Table)):
+            if table.name == "__bounds":
+                table.replace(exp.Subquery(this=bounds.this.copy(), alias=table.args.get("alias")))
+        value = exp.Cast(this=exp.column("period", "s"), to=exp.DataType.build("DATE"))
+        select = exp.Select(expressions=[exp.alias_(value, projection.alias_or_name)])
+        select.set("from_" if "from_" in exp.Select.arg_types else "from", exp.From(this=tree.subquery("s")))
+        select.add_comments(node.comments or [])
+        return select
+    template = SPINES[dialect].replace("__n", count).replace("__unit", unit if dialect == "clickhouse" else unit.lower())
+    series_sql = sqlglot.parse_one(template, read=dialect)
+    for col in list(series_sql.find_all(exp.Column)):
+        if col.name in ("__lo", "__hi"):
+            col.replace(exp.column(col.name[2:], "bounds"))
+    value = projection.this.copy() if isinstance(projection, exp.Alias) else projection.copy()
+    for col in list(value.find_all(exp.Column)):
+        if col.name == "period":
+            col.replace(series_sql)
+    if isinstance(value, exp.Column) or dialect in ("spark", "databricks"):
+        value = series_sql  # a generator cannot sit inside a CAST on Spark; SEQUENCE of dates is DATE
+    node.set("joins", None)
+    node.set("expressions", [exp.alias_(value, projection.alias_or_name)])
     return node
 
 

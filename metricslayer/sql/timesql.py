@@ -154,6 +154,10 @@ class TimeSqlMixin:
             else:
                 extend = None
             bounds = self._data_bounds(periods, tk, cum.base_grain, extend, cum.start, cum.end)
+        other_keys = [name for name, _ in scan.keys if name != tk]
+        if aggs == ["count_distinct"]:
+            running = self._running_distinct(scan, periods, other_keys, ctes)
+            return self._add_cte(scan.name, self._period_agg(scan, running, other_keys), ctes)
         spine = self._add_cte(f"{scan.name}_spine", self._spine(tk, cum.base_grain, bounds), ctes)
         day, fact = column(tk, spine), column(tk, periods)
         conditions: list[exp.Expression] = [exp.LTE(this=fact, expression=day)]
@@ -162,7 +166,6 @@ class TimeSqlMixin:
                 day.copy(), -cum.window_count, cum.window_unit, cum.base_grain)))
         elif cum.grain_to_date:
             conditions.append(exp.GTE(this=fact.copy(), expression=truncate(day.copy(), cum.grain_to_date)))
-        other_keys = [name for name, _ in scan.keys if name != tk]
         window = exp.Select().from_(exp.Table(this=ident(spine)), copy=False).join(
             exp.Table(this=ident(periods)), on=exp.and_(*conditions, copy=False), join_type="INNER", copy=False)
         projections = [exp.alias_(day.copy(), ident(DAY_COLUMN))]
@@ -173,6 +176,94 @@ class TimeSqlMixin:
         window.add_comments([scan.description + self._window_words(cum)])
         running = self._add_cte(f"{scan.name}_running", window, ctes)
         return self._add_cte(scan.name, self._period_agg(scan, running, other_keys), ctes)
+
+    def _running_distinct(self, scan: Scan, periods: str, other_keys: list[str], ctes: dict) -> str:
+        """Distinct counts over a window without a range join: each value is 'live' from a period until its
+        window closes or it occurs again; +1/-1 changes summed in period order give the count."""
+        cum, tk = scan.cumulative, scan.cumulative.time_key
+        value = f"{scan.aggregates[0].name}__value"
+        period = column(tk, periods)
+        partition = [column(k, periods) for k in other_keys] + [column(value, periods)]
+        if cum.grain_to_date:
+            partition.append(truncate(period.copy(), cum.grain_to_date))
+        following = exp.Window(this=exp.Lead(this=period.copy()), partition_by=partition,
+                               order=exp.Order(expressions=[exp.Ordered(this=period.copy())]))
+        if cum.window_unit:
+            closes = _date_add(period.copy(), cum.window_count, cum.window_unit, cum.base_grain)
+        elif cum.grain_to_date:
+            closes = _date_add(truncate(period.copy(), cum.grain_to_date), 1, cum.grain_to_date, cum.base_grain)
+        else:
+            closes = None
+        until = following if closes is None else exp.Least(
+            this=exp.Coalesce(this=following, expressions=[closes]), expressions=[closes.copy()])
+        keys = [exp.alias_(column(k, periods), ident(k)) for k in other_keys]
+        live = exp.Select().select(exp.alias_(period.copy(), "__ml_from"), *keys, exp.alias_(until, "__ml_until"),
+                                   copy=False).from_(exp.Table(this=ident(periods)), copy=False)
+        # NULL values are not counted but still make a row (as COUNT(DISTINCT) over rows that exist)
+        counts = exp.If(this=exp.Is(this=column(value, periods), expression=exp.Null()),
+                        true=exp.Literal.number(0))
+        live = live.select(exp.alias_(exp.Case(ifs=[counts], default=exp.Literal.number(1)), "__ml_counts"),
+                           copy=False)
+        live.add_comments([f"each distinct value of {scan.aggregates[0].measure}: from when it occurs to when "
+                           "its window closes or it occurs again"])
+        live_cte = self._add_cte(f"{scan.name}_live", live, ctes)
+        starts = exp.Select().select(exp.alias_(column("__ml_from"), ident(DAY_COLUMN)),
+                                     *[column(k) for k in other_keys], exp.alias_(exp.Literal.number(1), "__ml_change"),
+                                     exp.alias_(column("__ml_counts"), "__ml_count"),
+                                     copy=False).from_(exp.Table(this=ident(live_cte)), copy=False)
+        ends = exp.Select().select(exp.alias_(column("__ml_until"), ident(DAY_COLUMN)),
+                                   *[column(k) for k in other_keys], exp.alias_(exp.Literal.number(-1), "__ml_change"),
+                                   exp.alias_(exp.Neg(this=column("__ml_counts")), "__ml_count"),
+                                   copy=False).from_(exp.Table(this=ident(live_cte)), copy=False).where(
+            exp.Not(this=exp.Is(this=column("__ml_until"), expression=exp.Null())), copy=False)
+        changes = exp.Select().select(column(DAY_COLUMN), *[column(k) for k in other_keys],
+                                      exp.alias_(exp.Sum(this=column("__ml_change")), "__ml_change"),
+                                      exp.alias_(exp.Sum(this=column("__ml_count")), "__ml_count"), copy=False)
+        changes = changes.from_(exp.Subquery(this=exp.union(starts, ends, distinct=False),
+                                             alias=exp.TableAlias(this=ident("changes"))), copy=False)
+        changes = changes.group_by(column(DAY_COLUMN), *[column(k) for k in other_keys], copy=False)
+        changes_cte = self._add_cte(f"{scan.name}_changes", changes, ctes)
+        extend = (cum.window_count, cum.window_unit) if cum.window_unit else \
+            ((1, cum.grain_to_date) if cum.grain_to_date else None)
+        # the spine starts at the first change (the lookback included): the running sum needs every change
+        bounds = self._data_bounds(changes_cte, DAY_COLUMN, cum.base_grain, None if cum.end else extend,
+                                   None, cum.end)
+        spine = self._add_cte(f"{scan.name}_spine", self._spine(DAY_COLUMN, cum.base_grain, bounds), ctes)
+        group_keys = f"{scan.name}_groups"
+        select = exp.Select().from_(exp.Table(this=ident(spine)), copy=False)
+        on = [exp.EQ(this=column(DAY_COLUMN, changes_cte), expression=column(DAY_COLUMN, spine))]
+        if other_keys:
+            groups = exp.Select().select(*[column(k) for k in other_keys], copy=False).distinct().from_(
+                exp.Table(this=ident(periods)), copy=False)
+            select = select.join(exp.Subquery(this=groups, alias=exp.TableAlias(this=ident(group_keys))),
+                                 join_type="CROSS", copy=False)
+            on += [exp.NullSafeEQ(this=column(k, changes_cte), expression=column(k, group_keys)) for k in other_keys]
+        select = select.join(exp.Table(this=ident(changes_cte)), on=exp.and_(*on, copy=False), join_type="LEFT",
+                             copy=False)
+
+        def running_sum(name: str) -> exp.Window:
+            return exp.Window(this=exp.Sum(this=exp.Coalesce(this=column(name, changes_cte),
+                                                             expressions=[exp.Literal.number(0)])),
+                              partition_by=[column(k, group_keys) for k in other_keys],
+                              order=exp.Order(expressions=[exp.Ordered(this=column(DAY_COLUMN, spine))]),
+                              spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                                                  end="CURRENT ROW"))
+
+        select = select.select(exp.alias_(column(DAY_COLUMN, spine), ident(DAY_COLUMN)),
+                               *[exp.alias_(column(k, group_keys), ident(k)) for k in other_keys],
+                               exp.alias_(running_sum("__ml_count"), ident(scan.aggregates[0].name)),
+                               exp.alias_(running_sum("__ml_change"), "__ml_rows"), copy=False)
+        counted = self._add_cte(f"{scan.name}_counted", select, ctes)
+        conditions = [exp.GT(this=column("__ml_rows"), expression=exp.Literal.number(0))]
+        if cum.start:
+            conditions.append(exp.GTE(this=column(DAY_COLUMN), expression=_period_literal(
+                iso(truncate_value(parse_time(cum.start, "start_time"), cum.base_grain)), cum.base_grain)))
+        running = exp.Select().select(column(DAY_COLUMN), *[column(k) for k in other_keys],
+                                      column(scan.aggregates[0].name), copy=False).from_(
+            exp.Table(this=ident(counted)), copy=False)
+        running = running.where(exp.and_(*conditions, copy=False), copy=False)
+        running.add_comments([scan.description + self._window_words(cum) + " (periods with none are left out)"])
+        return self._add_cte(f"{scan.name}_running", running, ctes)
 
     @staticmethod
     def _window_words(cum) -> str:
