@@ -158,6 +158,10 @@ class TimeSqlMixin:
         if aggs == ["count_distinct"]:
             running = self._running_distinct(scan, periods, other_keys, ctes)
             return self._add_cte(scan.name, self._period_agg(scan, running, other_keys), ctes)
+        if not other_keys and all(a in DECOMPOSABLE or a == "average" for a in aggs) and \
+                cum.window_unit in (None, "day", "week"):
+            running = self._running_frame(scan, periods, ctes)
+            return self._add_cte(scan.name, self._period_agg(scan, running, other_keys), ctes)
         spine = self._add_cte(f"{scan.name}_spine", self._spine(tk, cum.base_grain, bounds), ctes)
         day, fact = column(tk, spine), column(tk, periods)
         conditions: list[exp.Expression] = [exp.LTE(this=fact, expression=day)]
@@ -176,6 +180,50 @@ class TimeSqlMixin:
         window.add_comments([scan.description + self._window_words(cum)])
         running = self._add_cte(f"{scan.name}_running", window, ctes)
         return self._add_cte(scan.name, self._period_agg(scan, running, other_keys), ctes)
+
+    def _running_frame(self, scan: Scan, periods: str, ctes: dict) -> str:
+        """Additive running totals of one series as window frames over a dense spine (no range join)."""
+        cum, tk = scan.cumulative, scan.cumulative.time_key
+        extend = (cum.window_count, cum.window_unit) if cum.window_unit else \
+            ((1, cum.grain_to_date) if cum.grain_to_date else None)
+        bounds = self._data_bounds(periods, tk, cum.base_grain, None if cum.end else extend, None, cum.end)
+        spine = self._add_cte(f"{scan.name}_spine", self._spine(DAY_COLUMN, cum.base_grain, bounds), ctes)
+        period = column(DAY_COLUMN, spine)
+        partition = [truncate(period.copy(), cum.grain_to_date)] if cum.grain_to_date else []
+        if cum.window_unit:
+            days = cum.window_count * (7 if cum.window_unit == "week" else 1)
+            frame = exp.WindowSpec(kind="ROWS", start=exp.Literal.number(days - 1), start_side="PRECEDING",
+                                   end="CURRENT ROW")
+        else:
+            frame = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW")
+
+        def over(aggregate: exp.Expression) -> exp.Window:
+            return exp.Window(this=aggregate, partition_by=[p.copy() for p in partition],
+                              order=exp.Order(expressions=[exp.Ordered(this=period.copy())]), spec=frame.copy())
+
+        projections = [exp.alias_(period.copy(), ident(DAY_COLUMN)),
+                       exp.alias_(over(exp.Count(this=column(tk, periods))), "__ml_rows")]
+        for agg in scan.aggregates:
+            measure = self.spec.semantic_models[agg.model].measure(agg.measure)
+            if measure.agg == "average":
+                value = safe_divide(over(exp.Sum(this=column(f"{agg.name}__sum", periods))),
+                                    over(exp.Sum(this=column(f"{agg.name}__count", periods))))
+            else:
+                value = over(exp.func(DECOMPOSABLE[measure.agg], column(agg.name, periods)))
+            projections.append(exp.alias_(value, ident(agg.name)))
+        select = exp.Select().select(*projections, copy=False).from_(exp.Table(this=ident(spine)), copy=False)
+        select = select.join(exp.Table(this=ident(periods)), join_type="LEFT", copy=False,
+                             on=exp.EQ(this=column(tk, periods), expression=period.copy()))
+        framed = self._add_cte(f"{scan.name}_framed", select, ctes)
+        conditions = [exp.GT(this=column("__ml_rows"), expression=exp.Literal.number(0))]
+        if cum.start:
+            conditions.append(exp.GTE(this=column(DAY_COLUMN), expression=_period_literal(
+                iso(truncate_value(parse_time(cum.start, "start_time"), cum.base_grain)), cum.base_grain)))
+        running = exp.Select().select(column(DAY_COLUMN), *[column(a.name) for a in scan.aggregates], copy=False)
+        running = running.from_(exp.Table(this=ident(framed)), copy=False).where(
+            exp.and_(*conditions, copy=False), copy=False)
+        running.add_comments([scan.description + self._window_words(cum) + " (periods with none are left out)"])
+        return self._add_cte(f"{scan.name}_running", running, ctes)
 
     def _running_distinct(self, scan: Scan, periods: str, other_keys: list[str], ctes: dict) -> str:
         """Distinct counts over a window without a range join: each value is 'live' from a period until its
@@ -406,7 +454,7 @@ class TimeSqlMixin:
         if source.window_unit:
             on.append(exp.GT(this=column("__ml_time", b), expression=_date_add(
                 column("__ml_time", c), -source.window_count, source.window_unit, "second")))
-        on += [exp.NullSafeEQ(this=column(f"__ml_property_{i}", b), expression=column(f"__ml_property_{i}", c))
+        on += [exp.EQ(this=column(f"__ml_property_{i}", b), expression=column(f"__ml_property_{i}", c))
                for i in range(len(source.constant_properties))]
         order = [exp.Ordered(this=column("__ml_time", b), desc=True),
                  exp.Ordered(this=column("__ml_timestamp", b), desc=True, nulls_first=False)]

@@ -66,6 +66,13 @@ def declare(code: str, name: str, summary: str, **kwargs) -> None:
     rule(code, name, summary, **kwargs)(None)
 
 
+def attach(code: str, func: Callable) -> None:
+    """Give a declared code its function (for a function that yields several codes)."""
+    from dataclasses import replace
+
+    RULES[code] = replace(RULES[code], func=func)
+
+
 def all_rules() -> list[Rule]:
     from . import rules  # noqa: F401  (registers every rule module)
 

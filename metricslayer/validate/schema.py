@@ -165,7 +165,11 @@ def _type_word(schema: dict) -> str:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", bool: "true/false", str: "text"}.get(type(value), type(value).__name__)
+    for kind, word in ((bool, "true/false"), (dict, "a mapping"), (list, "a list"), (str, "text"),
+                       (int, "a number"), (float, "a number")):
+        if isinstance(value, kind):
+            return word
+    return "nothing" if value is None else type(value).__name__
 
 
 # A finding of the walk: (code, message, help, (line, column) in the rendered text)
