@@ -184,7 +184,7 @@ class SpecBuilder:
                     self.spec.metrics[measure.name] = Metric(
                         name=measure.name, type="simple", label=measure.label or measure.name,
                         description=measure.description, measure=MetricInput(measure.name, loc=measure.loc),
-                        loc=measure.loc)
+                        meta=dict(model.meta), loc=measure.loc)
 
     def _project_configuration(self, doc: Doc) -> None:
         for spine in doc.items("time_spines"):
@@ -455,6 +455,7 @@ def load_documents(path: Path, rel: str, env, builder: SpecBuilder) -> None:
                                                 help="save the file as UTF-8 text"))
         return
     builder.spec.files.append(rel)
+    builder.spec.parsed[rel] = (docs, line_map)
     for data in docs:
         builder.add_document(Doc(data, rel, line_map))
 

@@ -247,3 +247,4 @@ class ProjectSpec:
     time_spines: list[TimeSpine] = field(default_factory=list)
     kpis: dict[str, Any] = field(default_factory=dict)  # name -> spec.kpis.Kpi
     files: list[str] = field(default_factory=list)
+    parsed: dict[str, tuple] = field(default_factory=dict)  # file -> (YAML documents, line map), for lint

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -109,7 +110,7 @@ def _render_module(env, source: str, rel: str):
 
 def render(env: SandboxedEnvironment, source: str, file: str, context: dict | None = None) -> tuple[str, Callable[[int], int]]:
     """Render `source`; return the text and a function mapping a rendered line to a source line."""
-    if "{{" not in source and "{%" not in source and "{#" not in source:
+    if "{%" not in source and "{#" not in source and _only_query_calls(source):
         return source, _identity
     try:
         template = env.from_string(source)
@@ -120,6 +121,19 @@ def render(env: SandboxedEnvironment, source: str, file: str, context: dict | No
         raise DefinitionError(f"Jinja rendering failed: {exc}", file=file, line=_template_line(exc),
                               help="fix the template expression on that line") from None
     return rendered, line_mapper(source, rendered)
+
+
+_EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
+_QUERY_CALL = re.compile(r"^\s*(?:" + "|".join(QUERY_TEMPLATE_FUNCTIONS) + r")\s*\(")
+
+
+def _only_query_calls(source: str) -> bool:
+    """True when every {{ }} in `source` is a query-time call that rendering would give back unchanged."""
+    if "{{" not in source:
+        return True
+    expressions = _EXPRESSION.findall(source)
+    return len(expressions) == source.count("{{") and all(
+        _QUERY_CALL.match(inner) and "var(" not in inner for inner in expressions)
 
 
 def _identity(line: int) -> int:

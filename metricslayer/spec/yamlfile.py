@@ -35,7 +35,19 @@ class LList(list):
 
 
 class _Loader(_Base):
-    pass
+    _tags: dict = {}
+
+    def resolve(self, kind, value, implicit):
+        """PyYAML resolves every plain scalar with regexes; the same few values repeat, so remember them."""
+        if kind is yaml.ScalarNode:
+            key = (value, implicit)
+            tag = self._tags.get(key)
+            if tag is None:
+                if len(self._tags) > 200_000:
+                    self._tags.clear()
+                tag = self._tags[key] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
 
 
 def _construct_mapping(loader, node):

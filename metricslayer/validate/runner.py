@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 import traceback
 from dataclasses import dataclass, field
@@ -66,9 +65,8 @@ def lint(project_dir: str | Path = ".", *, select=(), ignore=(), dialects=None, 
         report.config_failed = True
     parsed: dict[str, tuple] = {}
     try:
-        with _capture_parsed(parsed):
-            project = project_module.load_project(root, target=target, vars=vars, profiles_dir=profiles_dir,
-                                                  strict=False)
+        project = project_module.load_project(root, target=target, vars=vars, profiles_dir=profiles_dir,
+                                              strict=False)
     except MetricsLayerError as exc:  # a broken profiles.yml / --vars: report it, lint with a stand-in target
         report.issues.append(_config_issue(exc, "ML001"))
         report.config_failed = True
@@ -85,6 +83,7 @@ def lint(project_dir: str | Path = ".", *, select=(), ignore=(), dialects=None, 
             return _finish(report, select_codes + config.select, ignore_codes + config.ignore, config, {})
 
     use_dialects = flag_dialects if dialects is not None else _config_dialects(config, report)
+    parsed.update(project.spec.parsed)
     files = _source_files(project, parsed)
     ctx = LintContext(root, project, config, files, use_dialects, against_target)
     report.issues += run_rules(ctx, against_target is not None)
@@ -182,28 +181,6 @@ def check_prefix(code: str) -> bool:
     except ValueError:
         return False
 
-
-@contextlib.contextmanager
-def _capture_parsed(store: dict):
-    """Keep the YAML the loader parses (file -> (docs, line_map)) so lint does not parse it twice.
-
-    A stopgap until the loader exposes its parsed documents (asked of the lead): it wraps the loader's
-    module-level parse function for the duration of one load.
-    """
-    from ..spec import load as load_module
-
-    original = load_module.parse_yaml_documents
-
-    def recording(text, file, line_map=None):
-        docs = original(text, file, line_map)
-        store[file] = (docs, line_map)
-        return docs
-
-    load_module.parse_yaml_documents = recording
-    try:
-        yield
-    finally:
-        load_module.parse_yaml_documents = original
 
 
 def _source_files(project, parsed: dict | None = None) -> dict[str, SourceFile]:
