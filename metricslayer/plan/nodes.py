@@ -172,6 +172,7 @@ class ConversionSource:
     window_unit: str | None = None
     constant_properties: tuple[tuple[ColumnSource, ColumnSource], ...] = ()
     description: str = ""
+    spine: SpineJoin | None = None
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ class _Context:
 class _PendingConversion:
     metric: Metric
     filters: tuple[WhereFilter, ...]
+    spine: bool = False
     slot: list = field(default_factory=list)
 
 
@@ -440,7 +441,7 @@ class Planner:
                                   help="use conversion_rate or conversions")
         if params.window:
             parse_span(params.window, f"window of conversion metric '{metric.name}'", metric.loc)
-        pending = _PendingConversion(metric, ex.filters)
+        pending = _PendingConversion(metric, ex.filters, ex.spine or params.base_measure.join_to_timespine)
         ex.offsets.append(pending)
         conversions: MetricNode = _Pending(MeasureValue("", params.conversion_measure.name), pending.slot)
         if params.conversion_measure.fill_nulls_with is not None:
@@ -479,6 +480,9 @@ class Planner:
             constants.append((self._resolve(base_b, parse_group_by(base_prop), None),
                               self._resolve(conv_b, parse_group_by(conv_prop), None)))
         span = parse_span(params.window, "window", metric.loc) if params.window else None
+        spine = None
+        if ctx.time_key and (params.conversion_measure.join_to_timespine or pending.spine):
+            spine = SpineJoin(ctx.time_key, ctx.time_grain, *(ctx.bounds or (None, None)))
         name, n = f"{metric.name}_conversions", 2
         while name in taken:
             name, n = f"{metric.name}_conversions_{n}", n + 1
@@ -490,7 +494,7 @@ class Planner:
             replace(conversion, joins=tuple(conv_b.joins.values())), entity[0], entity[1], base_time, conv_time,
             conv_measure.name, span.count if span else None, span.unit if span else None, tuple(constants),
             f"conversions of '{conv_measure.name}' after '{params.base_measure.name}' by the same "
-            f"{params.entity}{within}, attributed to the latest base event")
+            f"{params.entity}{within}, attributed to the latest base event", spine)
 
     def _offset_source(self, pending: _PendingOffset, ctx: _Context, taken: set[str]) -> OffsetSource:
         item, metric = pending.item, self.spec.metrics[pending.metric]

@@ -106,10 +106,12 @@ class SqlBuilder(TimeSqlMixin):
         if isinstance(source, ConversionSource):
             return self._conversion(source, ctes)
         if source.cumulative is not None:
-            return self._cumulative(source, ctes)
-        name = self._add_cte(source.name, self._scan(source, ctes), ctes)
+            name = self._cumulative(source, ctes)
+        else:
+            name = self._add_cte(source.name, self._scan(source, ctes), ctes)
         if source.spine is not None:
-            return self._spine_join(source, name, ctes)
+            return self._spine_join(source.name, source.spine, [k for k, _ in source.keys],
+                                    [a.name for a in source.aggregates], name, ctes)
         return name
 
     def _add_cte(self, name: str, body: exp.Expression, ctes: dict) -> str:

@@ -306,7 +306,7 @@ def _in_float_context(node: exp.Expression) -> bool:
         return True
     if isinstance(parent, (exp.Mul, exp.Add, exp.Sub, exp.Div)):
         other = parent.expression if parent.this is node else parent.this
-        return isinstance(other, exp.Cast) and other.to.is_type(*exp.DataType.REAL_TYPES)
+        return isinstance(other, exp.Cast) and other.to.is_type("double", "float")
     return not isinstance(parent, (exp.Mul, exp.Add, exp.Sub, exp.Div))
 
 

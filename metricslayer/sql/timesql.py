@@ -85,25 +85,24 @@ class TimeSqlMixin:
             exp.Table(this=ident(cte)), copy=False)
 
     # -- join_to_timespine ---------------------------------------------------------------------------
-    def _spine_join(self, scan: Scan, agg_cte: str, ctes: dict) -> str:
-        spine = scan.spine
+    def _spine_join(self, name: str, spine, key_names: list[str], values: list[str], agg_cte: str,
+                    ctes: dict) -> str:
+        """join_to_timespine: every period of the range gets a row, LEFT JOINed to the aggregated values."""
         if spine.start and spine.end:
             bounds = self._literal_bounds(spine.start, spine.end, spine.grain)
         else:
             bounds = self._data_bounds(agg_cte, spine.time_key, spine.grain, None, spine.start, spine.end)
-        spine_cte = self._add_cte(f"{scan.name}_spine", self._spine(spine.time_key, spine.grain, bounds), ctes)
+        spine_cte = self._add_cte(f"{name}_spine", self._spine(spine.time_key, spine.grain, bounds), ctes)
         select = exp.Select().from_(exp.Table(this=ident(spine_cte)), copy=False)
         projections = [exp.alias_(column(spine.time_key, spine_cte), ident(spine.time_key))]
-        for name, _ in scan.keys:
-            if name != spine.time_key:
-                projections.append(exp.alias_(column(name, agg_cte), ident(name)))
-        projections += [exp.alias_(column(a.name, agg_cte), ident(a.name)) for a in scan.aggregates]
+        projections += [exp.alias_(column(k, agg_cte), ident(k)) for k in key_names if k != spine.time_key]
+        projections += [exp.alias_(column(v, agg_cte), ident(v)) for v in values]
         select = select.select(*projections, copy=False).join(
             exp.Table(this=ident(agg_cte)), join_type="LEFT",
             on=exp.EQ(this=column(spine.time_key, spine_cte), expression=column(spine.time_key, agg_cte)),
             copy=False)
         select.add_comments([f"join_to_timespine: every {spine.grain} gets a row"])
-        return self._add_cte(f"{scan.name}_filled", select, ctes)
+        return self._add_cte(f"{name}_filled", select, ctes)
 
     # -- cumulative ----------------------------------------------------------------------------------
     def _parts(self, agg: AggregateColumn, alias: str):
@@ -478,4 +477,7 @@ class TimeSqlMixin:
         if key_names:
             result = result.group_by(*[column(k, matched_cte) for k in key_names], copy=False)
         result.add_comments([source.description])
-        return self._add_cte(source.name, result, ctes)
+        name = self._add_cte(source.name, result, ctes)
+        if source.spine is not None:
+            return self._spine_join(source.name, source.spine, key_names, [source.column], name, ctes)
+        return name
