@@ -17,6 +17,7 @@ from .plan.graph import SemanticGraph
 from .plan.names import parse_object_call
 from .plan.planner import Planner, QueryRequest
 from .result import Result
+from .spec.calendar import read_calendar
 from .spec.load import SpecBuilder, load_documents
 from .spec.model import Loc, ProjectSpec, WhereFilter
 from .spec.project_files import ProjectSettings, definition_files, macro_files, read_settings
@@ -40,8 +41,9 @@ class Project:
         self.vars = variables
         self.problems = problems
         self.graph = SemanticGraph(spec)
-        self.planner = Planner(self.graph, dialect)
-        self.sql_builder = SqlBuilder(spec, dialect)
+        self.calendar = read_calendar(settings.raw.get("calendar"), settings.file, spec.time_spines)
+        self.planner = Planner(self.graph, dialect, self.calendar)
+        self.sql_builder = SqlBuilder(spec, dialect, self.calendar)
         self.progress: Progress | None = None
         self._engine = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..errors import DefinitionError, QueryError, UnsupportedError, did_you_mean
+from ..spec.calendar import FISCAL_GRAINS, Calendar
 from ..spec.model import GRAIN_RANK, Metric, MetricInput, SemanticModel, WhereFilter
 from .graph import Hop, SemanticGraph
 from .names import ElementRequest, parse_group_by, parse_order_by, render_template
@@ -120,10 +121,11 @@ class _ScanBuilder:
 class Planner:
     """Plans queries against one project's semantic graph. Pure: no SQL, no I/O."""
 
-    def __init__(self, graph: SemanticGraph, dialect: str = "duckdb"):
+    def __init__(self, graph: SemanticGraph, dialect: str = "duckdb", calendar: Calendar | None = None):
         self.graph = graph
         self.spec = graph.spec
         self.dialect = dialect
+        self.calendar = calendar or Calendar()
 
     # -- entry --------------------------------------------------------------------------------------
     def plan(self, request: QueryRequest, _depth: int = 0) -> QueryPlan:
@@ -142,7 +144,8 @@ class Planner:
         needs_time = time_request is not None or bool(request.start_time or request.end_time)
         default_grain = self._default_grain([leaf for leaf, _ in leaves], request.metrics)
         time_grain = (time_request.grain if time_request else None) or default_grain or "day"
-        bounds = time_bounds(request.start_time, request.end_time, time_grain) \
+        bounds = time_bounds(request.start_time, request.end_time,
+                             time_grain if time_grain in GRAIN_RANK else "day") \
             if request.start_time or request.end_time else None
         key_names = self._key_names(group_by, default_grain)
         time_key = key_names[[r[0] for r in group_by].index(time_request)] if time_request else None
@@ -367,6 +370,9 @@ class Planner:
         if time_request.date_part:
             raise UnsupportedError(f"cumulative metrics cannot be grouped by a date part ('{time_request.text}')",
                                    help="group by metric_time at a grain instead")
+        if ctx.time_grain in self.calendar.spine_grains:
+            raise UnsupportedError(f"cumulative metrics cannot be grouped by the spine granularity "
+                                   f"'{ctx.time_grain}'", help="group by a standard or fiscal grain")
         dim = b.model.dimension(b.agg_time or "")
         base = dim.granularity if dim is not None and dim.granularity else "day"
         return Cumulative(ctx.time_key, base, ctx.time_grain, window.count if window else None,
@@ -502,6 +508,9 @@ class Planner:
             raise QueryError(f"metric '{metric.name}' reads '{item.name}' at an offset, which needs metric_time "
                              "in the group-by", help="add --group-by metric_time__month (or another grain)")
         grain = ctx.time_grain
+        if self.calendar.is_custom(grain):
+            raise UnsupportedError(f"offsets cannot be grouped by the custom grain '{grain}'",
+                                   help="group by day, week, month, quarter or year")
         if any(r[0].kind == "metric_time" and r[0].date_part for r in ctx.group_by):
             raise UnsupportedError("offsets cannot be grouped by a metric_time date part",
                                    help="group by metric_time at a grain instead")
@@ -623,9 +632,10 @@ class Planner:
             raise QueryError(
                 f"'{text}' asks for grain {grain}, finer than the {dim.granularity} grain of "
                 f"'{b.model.name}.{dim.name}'", help=f"use metric_time__{dim.granularity} or coarser")
-        if grain and grain not in GRAIN_RANK:
+        if grain and grain not in GRAIN_RANK and not self.calendar.is_custom(grain):
+            custom = ", ".join(sorted(set(FISCAL_GRAINS) | set(self.calendar.spine_grains)))
             raise UnsupportedError(f"unknown time grain '{grain}' in '{text}'",
-                                   help="use one of day, week, month, quarter, year (or hour, minute)")
+                                   help=f"use one of day, week, month, quarter, year, {custom} (or hour, minute)")
         return ColumnSource(b.alias, b.model.name, "dimension", dim.name, grain or dim.granularity, date_part)
 
     def _join_path(self, b: _ScanBuilder, hops: tuple[Hop, ...]) -> str:

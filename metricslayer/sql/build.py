@@ -21,6 +21,7 @@ from ..plan.nodes import (
     Ratio,
     Scan,
 )
+from ..spec.calendar import FISCAL_GRAINS, Calendar
 from ..spec.model import Loc, ProjectSpec, Relation
 from .exprs import (
     _parse_cached,
@@ -42,9 +43,11 @@ from .timesql import TimeSqlMixin
 class SqlBuilder(TimeSqlMixin):
     """Renders plans for one project; parsed expressions are cached across queries."""
 
-    def __init__(self, spec: ProjectSpec, dialect: str):
+    def __init__(self, spec: ProjectSpec, dialect: str, calendar: Calendar | None = None):
         self.spec = spec
         self.dialect = dialect  # the dialect of the project's own SQL snippets
+        self.calendar = calendar or Calendar()
+        self._calendar_joins: dict[str, tuple] = {}  # custom spine grains the current scan reads
 
     # -- whole query --------------------------------------------------------------------------------
     def build(self, plan: QueryPlan) -> exp.Select:
@@ -173,6 +176,7 @@ class SqlBuilder(TimeSqlMixin):
         `time_grain` re-grains the metric_time key (cumulative scans aggregate at the base grain);
         `parts` emits re-aggregatable parts instead of final aggregates (see _parts).
         """
+        self._calendar_joins = {}
         key_exprs = [self._element(self._regrain(src, name, scan, time_grain)) for name, src in scan.keys]
         if scan.semi_additive is not None:
             return self._semi_additive_scan(scan, ctes, key_exprs, parts)
@@ -215,6 +219,12 @@ class SqlBuilder(TimeSqlMixin):
             select = select.join(exp.Subquery(this=sub, alias=exp.TableAlias(this=ident(mj.alias))),
                                  on=on, join_type="LEFT", copy=False)
         conditions = [self._filter(f) for f in scan.filters]
+        for alias, (spine, day) in self._calendar_joins.items():
+            table = self._relation(spine.relation, ctes)
+            table.set("alias", exp.TableAlias(this=ident(alias)))
+            select = select.join(table, join_type="LEFT", copy=False,
+                                 on=exp.EQ(this=column(spine.day_column, alias), expression=day))
+        self._calendar_joins = {}
         if scan.time_range:
             col = self._element(ColumnSource(**{**scan.time_range.column.__dict__, "grain": None}))
             if scan.time_range.start:
@@ -274,8 +284,30 @@ class SqlBuilder(TimeSqlMixin):
         if src.date_part:
             return date_part(value, src.date_part)
         if src.grain:
-            return truncate(value, src.grain)
+            return self._truncate(value, src.grain)
         return value
+
+    def _truncate(self, value: exp.Expression, grain: str) -> exp.Expression:
+        """Truncate to a grain, honouring the project calendar (week start, fiscal year, spine grains)."""
+        cal = self.calendar
+        if grain == "week" and cal.week_start != 1:
+            shift = (8 - cal.week_start) % 7  # days to move so the calendar's week starts on a Monday
+            moved = exp.DateAdd(this=value, expression=exp.Literal.number(shift), unit=exp.var("DAY"))
+            start = exp.DateAdd(this=truncate(moved, "week"), expression=exp.Literal.number(-shift),
+                                unit=exp.var("DAY"))
+            return exp.Cast(this=start, to=sql_type("DATE"))
+        if grain in FISCAL_GRAINS:
+            months = cal.fiscal_year_start_month - 1
+            moved = exp.DateAdd(this=value, expression=exp.Literal.number(-months), unit=exp.var("MONTH"))
+            start = exp.DateAdd(this=truncate(moved, FISCAL_GRAINS[grain]), expression=exp.Literal.number(months),
+                                unit=exp.var("MONTH"))
+            return exp.Cast(this=start, to=sql_type("DATE"))
+        if grain in cal.spine_grains:
+            spine = cal.spine_grains[grain]
+            alias = f"__ml_calendar_{grain}"
+            self._calendar_joins[alias] = (spine, truncate(value.copy(), "day"))
+            return column(spine.column, alias)
+        return truncate(value, grain)
 
     def _aggregate(self, model_name: str, measure_name: str, alias: str) -> exp.Expression:
         model = self.spec.semantic_models[model_name]

@@ -327,7 +327,7 @@ class TimeSqlMixin:
         if cum.output_grain == cum.base_grain:
             key = period
         else:
-            key = truncate(period.copy(), cum.output_grain)
+            key = self._truncate(period.copy(), cum.output_grain)
         metrics = [a.name for a in scan.aggregates]
         if cum.output_grain == cum.base_grain or cum.period_agg == "average":
             values = [column(m, running) if cum.output_grain == cum.base_grain else exp.Avg(this=column(m, running))
