@@ -206,7 +206,7 @@ class Project:
 
 
 SUPPORTED_DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "redshift", "databricks", "spark",
-                      "trino", "presto", "clickhouse", "tsql", "mysql", "sqlite", "athena", "oracle")
+                      "trino", "presto", "clickhouse", "tsql", "mysql", "sqlite", "athena", "oracle", "datafusion")
 
 
 def check_dialect(dialect: str) -> str:

@@ -335,6 +335,7 @@ class SqlBuilder(TimeSqlMixin):
         if agg == "max":
             return exp.Max(this=value)
         percentile = exp.Literal.number(measure.percentile if measure.percentile is not None else 0.5)
+        value = exp.Cast(this=value, to=sql_type("DOUBLE"))  # DuckDB rounds a DECIMAL median to its scale
         if measure.use_approximate_percentile:
             return exp.ApproxQuantile(this=value, quantile=percentile)
         if measure.use_discrete_percentile:
@@ -353,7 +354,8 @@ class SqlBuilder(TimeSqlMixin):
             values[name] = column(src.column, src.alias) if isinstance(src, MetricValue) else self._element(src)
         for col in list(tree.find_all(exp.Column)):
             if col.name in values and not col.table:
-                col.replace(values[col.name].copy())
+                value = values[col.name].copy()
+                col.replace(value if isinstance(value, exp.Column) else exp.Paren(this=value))
             elif col.find_ancestor(exp.Select) is None:
                 raise QueryError(
                     f"filter {bound.source!r} refers to '{col.sql()}' directly",

@@ -126,6 +126,7 @@ class TimeSqlMixin:
         value = column(f"{agg.name}__value", table)
         if measure.agg == "count_distinct":
             return exp.Count(this=exp.Distinct(expressions=[value]))
+        value = exp.Cast(this=value, to=sql_type("DOUBLE"))
         percentile = exp.Literal.number(measure.percentile if measure.percentile is not None else 0.5)
         if measure.use_approximate_percentile:
             return exp.ApproxQuantile(this=value, quantile=percentile)

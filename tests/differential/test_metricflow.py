@@ -35,6 +35,9 @@ ALL_DEMO_QUERIES = DEMO_QUERIES + TIME_QUERIES
 # MetricFlow attributes a conversion to one of several same-day base events at random (its answer changes
 # between runs); we break such ties deterministically, so only the totals over all groups can match.
 MF_NONDETERMINISTIC = {"conversion_by_channel", "conversion_by_device_quarter"}
+# MetricFlow's SQL takes DuckDB's median of a DECIMAL column, which DuckDB truncates to the column's scale
+# (240.87); we compute it in floating point (240.875, the exact median). Compared to within that rounding.
+ROUNDED_BY_METRICFLOW = {"median_order_value_month": 0.00501}
 
 # Where we deliberately answer what MetricFlow rejects (see docs/differences-from-metricflow.md).
 WE_ANSWER_MORE = {
@@ -117,7 +120,18 @@ def test_demo_matches_metricflow(demo_live, query):
     if query["id"] in MF_NONDETERMINISTIC:
         _assert_same_totals(result, expected)
         return
+    if query["id"] in ROUNDED_BY_METRICFLOW:
+        _assert_close(result, expected, ROUNDED_BY_METRICFLOW[query["id"]])
+        return
     assert_same_results(result.columns, result.rows, expected["columns"], expected["rows"])
+
+
+def _assert_close(result, expected, tolerance):
+    ours = sorted((str(r[0])[:10], float(r[1])) for r in result.rows)
+    theirs = sorted((str(r[0])[:10], float(r[1])) for r in expected["rows"])
+    assert [k for k, _ in ours] == [k for k, _ in theirs]
+    assert all(abs(a - b) <= tolerance for (_, a), (_, b) in zip(ours, theirs))
+    assert any(abs(a - b) > 0 for (_, a), (_, b) in zip(ours, theirs)), "no rounding left: drop the tolerance"
 
 
 def _assert_same_totals(result, expected):

@@ -1,0 +1,2 @@
+-- golden SQL: query median, dialect bigquery. Regenerate: ML_UPDATE_GOLDEN=1 pytest tests/golden
+-- unsupported: the bigquery dialect cannot express an exact percentile or median (BigQuery's PERCENTILE_CONT is analytic only)

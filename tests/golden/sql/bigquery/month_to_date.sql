@@ -1,0 +1,58 @@
+-- golden SQL: query month_to_date, dialect bigquery. Regenerate: ML_UPDATE_GOLDEN=1 pytest tests/golden
+WITH orders_agg_periods AS (
+  /* aggregate running order_total of semantic model 'orders' by metric_time__day where {{ Dimension('order__status') }} != 'cancelled' */
+  SELECT
+    CAST(orders.ordered_at AS DATE) AS metric_time__day,
+    SUM(orders.order_total) AS order_total
+  FROM main.orders AS orders
+  WHERE
+    orders.status <> 'cancelled'
+    AND orders.ordered_at >= CAST('2025-02-01' AS DATE)
+    AND orders.ordered_at < CAST('2025-03-11' AS DATE)
+  GROUP BY
+    CAST(orders.ordered_at AS DATE)
+), orders_agg_spine AS (
+  /* time spine: one row per day */
+  SELECT
+    CAST(period AS DATE) AS __ml_period
+  FROM (
+    SELECT
+      MIN(orders_agg_periods.metric_time__day) AS lo,
+      CAST('2025-03-10' AS DATE) AS hi
+    FROM orders_agg_periods
+  ) AS bounds
+  CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(bounds.lo, bounds.hi, INTERVAL 1 DAY)) AS period
+), orders_agg_framed AS (
+  SELECT
+    orders_agg_spine.__ml_period AS __ml_period,
+    COUNT(orders_agg_periods.metric_time__day) OVER (
+      PARTITION BY CAST(DATETIME_TRUNC(CAST(orders_agg_spine.__ml_period AS DATETIME), MONTH) AS DATE)
+      ORDER BY orders_agg_spine.__ml_period
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS __ml_rows,
+    SUM(orders_agg_periods.order_total) OVER (
+      PARTITION BY CAST(DATETIME_TRUNC(CAST(orders_agg_spine.__ml_period AS DATETIME), MONTH) AS DATE)
+      ORDER BY orders_agg_spine.__ml_period
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS order_total
+  FROM orders_agg_spine
+  LEFT JOIN orders_agg_periods
+    ON orders_agg_periods.metric_time__day = orders_agg_spine.__ml_period
+), orders_agg_running AS (
+  /* aggregate running order_total of semantic model 'orders' by metric_time__day where {{ Dimension('order__status') }} != 'cancelled', month to date (periods with none are left out) */
+  SELECT
+    __ml_period,
+    order_total
+  FROM orders_agg_framed
+  WHERE
+    __ml_rows > 0 AND __ml_period >= CAST('2025-02-20' AS DATE)
+), orders_agg AS (
+  SELECT
+    orders_agg_running.__ml_period AS metric_time__day,
+    orders_agg_running.order_total AS order_total
+  FROM orders_agg_running
+)
+SELECT
+  orders_agg.metric_time__day AS metric_time__day,
+  orders_agg.order_total AS revenue_mtd
+FROM orders_agg

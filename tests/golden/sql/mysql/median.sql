@@ -1,0 +1,2 @@
+-- golden SQL: query median, dialect mysql. Regenerate: ML_UPDATE_GOLDEN=1 pytest tests/golden
+-- unsupported: the mysql dialect cannot express a percentile or median (MySQL has no percentile aggregate)

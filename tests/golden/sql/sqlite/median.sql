@@ -1,0 +1,2 @@
+-- golden SQL: query median, dialect sqlite. Regenerate: ML_UPDATE_GOLDEN=1 pytest tests/golden
+-- unsupported: the sqlite dialect cannot express an exact percentile or median (SQLite has no percentile function)

@@ -1,0 +1,2 @@
+-- golden SQL: query median, dialect trino. Regenerate: ML_UPDATE_GOLDEN=1 pytest tests/golden
+-- unsupported: the trino dialect cannot express an exact percentile or median (Trino has approx_percentile only)

@@ -1,0 +1,2 @@
+-- golden SQL: query median, dialect tsql. Regenerate: ML_UPDATE_GOLDEN=1 pytest tests/golden
+-- unsupported: the tsql dialect cannot express a percentile or median as an aggregate (T-SQL's PERCENTILE_CONT is a window function)
