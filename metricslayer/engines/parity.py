@@ -19,6 +19,8 @@ from pathlib import Path
 from ..errors import MetricsLayerError, UnsupportedError
 from .profiles import Target
 
+ENGINES = ("duckdb", "sqlite", "postgres", "clickhouse", "spark", "datafusion")
+REL_TOL = 1e-9
 # The builder casts percentile inputs to DOUBLE, so every engine gives the exact median: no tolerances.
 DUCKDB_DECIMAL_QUANTILE: dict[str, float] = {}
 

@@ -3,7 +3,7 @@ WITH orders_agg AS (
   /* aggregate median_order_total of semantic model 'orders' by metric_time__quarter */
   SELECT
     CAST(DATE_TRUNC('QUARTER', orders.ordered_at) AS DATE) AS metric_time__quarter,
-    QUANTILE_CONT(orders.order_total, 0.5) AS median_order_total
+    QUANTILE_CONT(CAST(orders.order_total AS DOUBLE), 0.5) AS median_order_total
   FROM main.orders AS orders
   GROUP BY
     CAST(DATE_TRUNC('QUARTER', orders.ordered_at) AS DATE)

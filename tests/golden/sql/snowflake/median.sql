@@ -4,7 +4,7 @@ WITH orders_agg AS (
   SELECT
     CAST(DATE_TRUNC('QUARTER', orders.ordered_at) AS DATE) AS metric_time__quarter,
     PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY
-      orders.order_total) AS median_order_total
+      CAST(orders.order_total AS DOUBLE)) AS median_order_total
   FROM main.orders AS orders
   GROUP BY
     CAST(DATE_TRUNC('QUARTER', orders.ordered_at) AS DATE)
