@@ -5,6 +5,11 @@ read from a declared time spine (e.g. a `fiscal_quarter` column), usable as `met
     calendar:
       fiscal_year_start_month: 4   # the fiscal year starts on April 1st: metric_time__fiscal_quarter/_year
       week_start: sunday           # metric_time__week starts on Sundays (default: monday, ISO)
+      retail_pattern: 4-5-4        # metric_time__retail_month/_quarter/_year (NRF calendar; the default)
+
+The retail calendar is the NRF one: a year starts on the Sunday nearest February 1st and has 52 weeks
+(53 when the next start is a week later, the extra week going to the last month); quarters are 13 weeks
+split into months of 4-5-4 weeks (or 4-4-5 / 5-4-4).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from .model import Relation
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FISCAL_GRAINS = {"fiscal_quarter": "quarter", "fiscal_year": "year"}
+RETAIL_GRAINS = ("retail_month", "retail_quarter", "retail_year")
+RETAIL_PATTERNS = {"4-5-4": (0, 4, 9), "4-4-5": (0, 4, 8), "5-4-4": (0, 5, 9)}  # first week of each month
 
 
 @dataclass(frozen=True)
@@ -31,10 +38,11 @@ class SpineGrain:
 class Calendar:
     fiscal_year_start_month: int = 1
     week_start: int = 1  # ISO weekday number, Monday = 1
+    retail_pattern: str = "4-5-4"
     spine_grains: dict[str, SpineGrain] = field(default_factory=dict, hash=False, compare=False)
 
     def is_custom(self, grain: str) -> bool:
-        return grain in FISCAL_GRAINS or grain in self.spine_grains
+        return grain in FISCAL_GRAINS or grain in RETAIL_GRAINS or grain in self.spine_grains
 
 
 def read_calendar(raw: dict | None, file: str | None, spines) -> Calendar:
@@ -51,8 +59,12 @@ def read_calendar(raw: dict | None, file: str | None, spines) -> Calendar:
     if day not in WEEKDAYS:
         raise DefinitionError(f"calendar.week_start {day!r} is not a weekday", file=file,
                               help="write monday, tuesday, ... or sunday")
+    pattern = str(raw.get("retail_pattern", "4-5-4"))
+    if pattern not in RETAIL_PATTERNS:
+        raise DefinitionError(f"calendar.retail_pattern {pattern!r} is unknown", file=file,
+                              help="write 4-5-4, 4-4-5 or 5-4-4")
     grains = {}
     for spine in spines:
         for name, column in spine.custom_granularities:
             grains[name] = SpineGrain(spine.relation, spine.column, column)
-    return Calendar(month, WEEKDAYS.index(day) + 1, grains)
+    return Calendar(month, WEEKDAYS.index(day) + 1, pattern, grains)

@@ -21,7 +21,7 @@ from ..plan.nodes import (
     Ratio,
     Scan,
 )
-from ..spec.calendar import FISCAL_GRAINS, Calendar
+from ..spec.calendar import FISCAL_GRAINS, RETAIL_GRAINS, RETAIL_PATTERNS, Calendar
 from ..spec.model import Loc, ProjectSpec, Relation
 from .exprs import (
     _parse_cached,
@@ -37,6 +37,7 @@ from .exprs import (
     time_literal,
     truncate,
 )
+from .retail import retail_period_start
 from .timesql import TimeSqlMixin
 
 
@@ -302,6 +303,8 @@ class SqlBuilder(TimeSqlMixin):
             start = exp.DateAdd(this=truncate(moved, FISCAL_GRAINS[grain]), expression=exp.Literal.number(months),
                                 unit=exp.var("MONTH"))
             return exp.Cast(this=start, to=sql_type("DATE"))
+        if grain in RETAIL_GRAINS:
+            return retail_period_start(value, grain, RETAIL_PATTERNS[cal.retail_pattern])
         if grain in cal.spine_grains:
             spine = cal.spine_grains[grain]
             alias = f"__ml_calendar_{grain}"

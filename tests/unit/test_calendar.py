@@ -91,3 +91,20 @@ def test_unknown_grain_lists_the_calendar_grains(tmp_path):
     with pytest.raises(ml.QueryError) as info:
         by(project, "fortnight")
     assert "fiscal_quarter" in info.value.help and "retail_period" in info.value.help
+
+
+def test_retail_4_5_4_calendar(tmp_path):
+    # NRF years start on the Sunday nearest Feb 1: FY2024 on 2024-02-04, FY2025 on 2025-02-02.
+    project = build(tmp_path, "name: p\n")
+    assert by(project, "retail_year") == [(D(2024, 2, 4), 5), (D(2025, 2, 2), 1)]
+    # Q4 of FY2024 starts 39 weeks in (Nov 3); its months start at weeks 39, 43 and 48.
+    assert by(project, "retail_quarter") == [(D(2024, 2, 4), 2), (D(2024, 11, 3), 3), (D(2025, 2, 2), 1)]
+    assert by(project, "retail_month") == [(D(2024, 3, 3), 2), (D(2024, 12, 1), 1), (D(2025, 1, 5), 2),
+                                           (D(2025, 3, 2), 1)]
+
+
+def test_retail_4_4_5_pattern(tmp_path):
+    project = build(tmp_path, "name: p\ncalendar: {retail_pattern: 4-4-5}\n")
+    # With 4-4-5 a quarter's months start at weeks 0, 4 and 8: week 8 of FY2024 (Mar 31) opens month 3, and
+    # Dec 31 (week 47) and Jan 5/6 (week 48) are in Q4's third month, from week 47 (Dec 29).
+    assert by(project, "retail_month") == [(D(2024, 3, 31), 2), (D(2024, 12, 29), 3), (D(2025, 3, 30), 1)]
