@@ -28,6 +28,7 @@ class ElementRequest:
     grain: str | None = None
     date_part: str | None = None
     metric_group_by: tuple[str, ...] = ()
+    descending: bool = False
 
     def output_name(self, default_grain: str | None = None) -> str:
         """The result column name, as MetricFlow names it."""
@@ -101,8 +102,8 @@ class _Ref:
     def date_part(self, part: str) -> _Ref:
         return self._replace(date_part=str(part).lower())
 
-    def descending(self, _flag: bool = True) -> _Ref:
-        return self
+    def descending(self, flag: bool = True) -> _Ref:
+        return self._replace(descending=bool(flag))
 
     def __str__(self) -> str:
         return placeholder(self._index)
@@ -193,6 +194,12 @@ def parse_order_by(text: str) -> tuple[str, bool]:
     if text.startswith("-"):
         return text[1:].strip(), True
     if text.startswith("{{") or "(" in text:
-        request = parse_object_call(text)
-        return request.output_name(), "descending()" in text
+        template = text if text.startswith("{{") else "{{ " + text + " }}"
+        _, refs = render_template(template)
+        if len(refs) != 1:
+            raise QueryError(f"order_by item {text!r} must be one name or one Metric/Dimension/TimeDimension call",
+                             help="write e.g. -revenue or Metric('revenue').descending(True)")
+        ref = refs[0]
+        request = parse_object_call(text) if ref.kind != "metric" else ref
+        return request.output_name(), ref.descending
     return text, False

@@ -49,11 +49,19 @@ class MetricFilterJoin:
 
 
 @dataclass(frozen=True)
+class PeriodValue:
+    """The output period of a time-shaped source (a cumulative day, an offset month), at a grain."""
+
+    grain: str | None
+    date_part: str | None = None
+
+
+@dataclass(frozen=True)
 class BoundFilter:
     """A filter whose placeholders (``__ml_ref_0__``) are bound to columns of one scan."""
 
     sql: str
-    bindings: tuple[tuple[str, ColumnSource | MetricValue], ...]
+    bindings: tuple[tuple[str, ColumnSource | MetricValue | PeriodValue], ...]
     source: str
 
 
@@ -88,6 +96,7 @@ class Cumulative:
     period_agg: str = "first"
     start: str | None = None  # the output range; the scan's own time range includes the lookback
     end: str | None = None
+    filters: tuple[BoundFilter, ...] = ()  # metric_time filters: on the output periods, not the facts
 
 
 @dataclass(frozen=True)
@@ -150,6 +159,7 @@ class OffsetSource:
     start: str | None = None
     end: str | None = None
     description: str = ""
+    filters: tuple[BoundFilter, ...] = ()  # metric_time filters, on the shifted periods
 
 
 @dataclass(frozen=True)

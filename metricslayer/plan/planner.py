@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..errors import DefinitionError, QueryError, UnsupportedError, did_you_mean
 from ..spec.calendar import FISCAL_GRAINS, Calendar
 from ..spec.model import GRAIN_RANK, Metric, MetricInput, SemanticModel, WhereFilter
@@ -34,7 +36,7 @@ from .state import (  # noqa: F401  (QueryRequest is part of this module's publi
     _PendingOffset,
     _ScanBuilder,
 )
-from .timeplan import TimePlanningMixin
+from .timeplan import TimePlanningMixin, bind_period_filter, split_time_filters
 from .timerange import time_bounds
 
 
@@ -100,7 +102,8 @@ class Planner(TimePlanningMixin):
         if not request.metrics:
             built = [self._dimension_scan(group_by, key_names, where, _depth)]
         outputs = tuple((name, self._bind(node)) for name, node in outputs)
-        order = tuple(self._order_item(o, key_names, request.metrics) for o in request.order_by)
+        asked = dict(zip(request.group_by, key_names))
+        order = tuple(self._order_item(o, key_names, request.metrics, asked) for o in request.order_by)
         if request.limit is not None and request.limit < 0:
             raise QueryError("limit must be zero or more", help="pass --limit 100")
         return QueryPlan(scans=tuple(built), keys=tuple(key_names), outputs=outputs, order_by=order,
@@ -181,6 +184,8 @@ class Planner(TimePlanningMixin):
         return node
 
     def _default_grain(self, leaves: list[Leaf], metrics) -> str | None:
+        """The grain of a bare metric_time: the coarsest of the metrics' own grains, and never finer than a
+        day (as MetricFlow), so every metric of the query can be shown at it."""
         grains = []
         for name in metrics:
             metric = self.spec.metrics.get(name)
@@ -191,7 +196,10 @@ class Planner(TimePlanningMixin):
             dim = model.dimension(model.agg_time_dimension(measure) or "")
             if dim and dim.granularity:
                 grains.append(dim.granularity)
-        return min(grains, key=lambda g: GRAIN_RANK.get(g, 99)) if grains else None
+        if not grains:
+            return None
+        coarsest = max(grains, key=lambda g: GRAIN_RANK.get(g, -1))
+        return coarsest if GRAIN_RANK.get(coarsest, 0) >= GRAIN_RANK["day"] else "day"
 
     @staticmethod
     def _uses_time(filters) -> bool:
@@ -233,8 +241,14 @@ class Planner(TimePlanningMixin):
         b.aliases.add(b.alias)
         keys = tuple((name, self._resolve(b, readings, ctx.default_grain))
                      for name, readings in zip(ctx.key_names, ctx.group_by))
-        bound = tuple(self._bind_filter(b, f, ctx.default_grain, ctx.depth) for f in b.filters)
+        if b.cumulative:
+            self._check_cumulative_grouping(b, ctx)
         cumulative = self._cumulative(b, ctx) if b.cumulative and ctx.time_key else None
+        row_filters = b.filters
+        if cumulative:  # a metric_time filter picks output days; the window still reads the days before
+            row_filters, time_filters = split_time_filters(b.filters)
+            cumulative = replace(cumulative, filters=tuple(bind_period_filter(f) for f in time_filters))
+        bound = tuple(self._bind_filter(b, f, ctx.default_grain, ctx.depth) for f in row_filters)
         time_range = None
         if ctx.bounds:
             start, end = ctx.bounds
@@ -378,7 +392,14 @@ class Planner(TimePlanningMixin):
                     new_alias, n = f"{hop.model}_{n}", n + 1
                 b.aliases.add(new_alias)
                 scd_time = None
-                if target.is_scd and target.entity(hop.entity).type == "natural":
+                if target.entity(hop.entity).type == "natural":
+                    if not target.is_scd:
+                        raise DefinitionError(
+                            f"semantic model '{target.name}' joins on natural entity '{hop.entity}' but has no "
+                            "validity window, so the join would fan out (count rows more than once)",
+                            file=target.loc.file, line=target.loc.line or None,
+                            help="add time dimensions with type_params.validity_params {is_start: true} and "
+                                 "{is_end: true}, or make the entity primary")
                     scd_time = self._metric_time(b, None, None, hop.model)
                 b.joins[prefix] = Join(new_alias, hop.model, alias, model_name, hop.entity, scd_time)
             alias, model_name = b.joins[prefix].alias, hops[i].model
@@ -429,8 +450,9 @@ class Planner(TimePlanningMixin):
 
     # -- order --------------------------------------------------------------------------------------
     @staticmethod
-    def _order_item(text: str, key_names: list[str], metrics) -> tuple[str, bool]:
+    def _order_item(text: str, key_names: list[str], metrics, asked: dict[str, str]) -> tuple[str, bool]:
         name, desc = parse_order_by(text)
+        name = asked.get(name, name)  # `order__ordered_at` orders by the column it became (…__day)
         candidates = list(key_names) + list(metrics)
         if name == "metric_time":
             name = next((k for k in key_names if k.startswith("metric_time__")), name)

@@ -9,8 +9,9 @@ from dataclasses import replace
 
 from ..errors import DefinitionError, QueryError, UnsupportedError, did_you_mean
 from ..spec.model import GRAIN_RANK, Metric, MetricInput
-from .names import ElementRequest, parse_group_by
+from .names import ElementRequest, parse_group_by, placeholder, render_template
 from .nodes import (
+    BoundFilter,
     ColumnSource,
     ConversionSource,
     Cumulative,
@@ -18,6 +19,7 @@ from .nodes import (
     MeasureValue,
     MetricNode,
     OffsetSource,
+    PeriodValue,
     Ratio,
     SemiAdditive,
     SpineJoin,
@@ -35,6 +37,26 @@ from .timerange import iso, offset_bounds, parse_time, shift, truncate
 from .windows import offset_mode, parse_grain, parse_span
 
 
+def split_time_filters(filters) -> tuple[tuple, tuple]:
+    """(filters on other things, filters only on metric_time): time-shaped sources apply the second kind to
+    their output periods, so a window or an offset still reads the facts before the filtered range."""
+    rest, time_only = [], []
+    for where in filters:
+        try:
+            _, refs = render_template(where.sql)
+        except QueryError:
+            rest.append(where)
+            continue
+        (time_only if refs and all(r.kind == "metric_time" for r in refs) else rest).append(where)
+    return tuple(rest), tuple(time_only)
+
+
+def bind_period_filter(where) -> BoundFilter:
+    text, refs = render_template(where.sql)
+    return BoundFilter(text, tuple((placeholder(i), PeriodValue(r.grain, r.date_part)) for i, r in enumerate(refs)),
+                       where.sql)
+
+
 class TimePlanningMixin:
     def _cumulative_spec(self, metric: Metric) -> tuple:
         window = parse_span(metric.window, f"window of cumulative metric '{metric.name}'", metric.loc) \
@@ -50,6 +72,14 @@ class TimePlanningMixin:
                                   file=metric.loc.file, line=metric.loc.line or None,
                                   help="use first, last or average")
         return (window, grain, metric.period_agg)
+
+    def _check_cumulative_grouping(self, b: _ScanBuilder, ctx: _Context) -> None:
+        """A running window without metric_time has no day to end on: refuse it, as MetricFlow does."""
+        window, grain_to_date, _ = b.cumulative
+        if (window or grain_to_date) and ctx.time_key is None:
+            raise QueryError(f"cumulative measure {', '.join(b.measures)} runs over a window that ends on a day, "
+                             "so the query needs metric_time in the group-by",
+                             help="add --group-by metric_time__day (or another grain)")
 
     def _cumulative(self, b: _ScanBuilder, ctx: _Context) -> Cumulative:
         window, grain_to_date, period_agg = b.cumulative
@@ -216,8 +246,8 @@ class TimePlanningMixin:
             mode = "lookup" if GRAIN_RANK[grain] < GRAIN_RANK[to_grain] else "identity"
         start, end = ctx.bounds or (None, None)
         sub_start, sub_end = offset_bounds(start, end, count, unit, to_grain)
-        sub = self.plan(QueryRequest(metrics=(item.name,), group_by=tuple(ctx.key_names),
-                                     where=tuple(ctx.request.where) + pending.filters,
+        row_filters, time_filters = split_time_filters(tuple(ctx.request.where) + pending.filters)
+        sub = self.plan(QueryRequest(metrics=(item.name,), group_by=tuple(ctx.key_names), where=row_filters,
                                      start_time=sub_start, end_time=sub_end), ctx.depth + 1)
         name, n = f"{item.name}_offset", 2
         while name in taken:
@@ -226,5 +256,6 @@ class TimePlanningMixin:
         pending.slot.append(name)
         what = f"{item.offset_window} earlier" if item.offset_window else f"at the start of the {to_grain}"
         return OffsetSource(name, sub, item.name, ctx.time_key, grain, mode, count, unit, to_grain, start, end,
-                            f"metric '{item.name}' {what}, by {', '.join(ctx.key_names)}")
+                            f"metric '{item.name}' {what}, by {', '.join(ctx.key_names)}",
+                            tuple(bind_period_filter(f) for f in time_filters))
 

@@ -282,6 +282,9 @@ def _expr(doc: Doc) -> str | None:
 def _dimension(doc: Doc, owner: str) -> Dimension:
     name = doc.require("name", f"a dimension of {owner}")
     kind = _choice(doc, "type", ("categorical", "time"), f"dimension '{name}'")
+    if "validity_params" in doc.data:
+        raise doc.error(f"validity_params of dimension '{name}' must sit under type_params", "validity_params",
+                        help="write type_params: {time_granularity: day, validity_params: {is_start: true}}")
     params = doc.child(doc.get("type_params", {}, dict))
     granularity, validity = None, None
     if kind == "time":

@@ -17,6 +17,7 @@ from ..plan.nodes import (
     MeasureValue,
     MetricValue,
     OffsetSource,
+    PeriodValue,
     QueryPlan,
     Ratio,
     Scan,
@@ -177,7 +178,13 @@ class SqlBuilder(TimeSqlMixin):
         `time_grain` re-grains the metric_time key (cumulative scans aggregate at the base grain);
         `parts` emits re-aggregatable parts instead of final aggregates (see _parts).
         """
-        self._calendar_joins = {}
+        outer, self._calendar_joins = self._calendar_joins, {}  # scans nest (metric filters): keep each own
+        try:
+            return self._scan_body(scan, ctes, time_grain, parts)
+        finally:
+            self._calendar_joins = outer
+
+    def _scan_body(self, scan: Scan, ctes: dict, time_grain: str | None, parts: bool) -> exp.Select:
         key_exprs = [self._element(self._regrain(src, name, scan, time_grain)) for name, src in scan.keys]
         if scan.semi_additive is not None:
             return self._semi_additive_scan(scan, ctes, key_exprs, parts)
@@ -220,7 +227,7 @@ class SqlBuilder(TimeSqlMixin):
             select = select.join(exp.Subquery(this=sub, alias=exp.TableAlias(this=ident(mj.alias))),
                                  on=on, join_type="LEFT", copy=False)
         conditions = [self._filter(f) for f in scan.filters]
-        for alias, (spine, day) in self._calendar_joins.items():
+        for alias, (spine, day) in list(self._calendar_joins.items()):
             table = self._relation(spine.relation, ctes)
             table.set("alias", exp.TableAlias(this=ident(alias)))
             select = select.join(table, join_type="LEFT", copy=False,
@@ -345,7 +352,7 @@ class SqlBuilder(TimeSqlMixin):
             return exp.PercentileDisc(this=value, expression=percentile)
         return exp.PercentileCont(this=value, expression=percentile)
 
-    def _filter(self, bound: BoundFilter) -> exp.Expression:
+    def _filter(self, bound: BoundFilter, period: exp.Expression | None = None) -> exp.Expression:
         try:
             tree = _parse_cached(bound.sql, self.dialect).copy()
         except (ParseError, sqlglot.errors.TokenError) as exc:
@@ -354,7 +361,14 @@ class SqlBuilder(TimeSqlMixin):
                                   "{{ Dimension('customer__region') }} = 'EU'") from None
         values = {}
         for name, src in bound.bindings:
-            values[name] = column(src.column, src.alias) if isinstance(src, MetricValue) else self._element(src)
+            if isinstance(src, PeriodValue):
+                value = period.copy()
+                values[name] = date_part(value, src.date_part) if src.date_part else \
+                    self._truncate(value, src.grain) if src.grain else value
+            elif isinstance(src, MetricValue):
+                values[name] = column(src.column, src.alias)
+            else:
+                values[name] = self._element(src)
         for col in list(tree.find_all(exp.Column)):
             if col.name in values and not col.table:
                 value = values[col.name].copy()

@@ -157,11 +157,11 @@ class TimeSqlMixin:
         other_keys = [name for name, _ in scan.keys if name != tk]
         if aggs == ["count_distinct"]:
             running = self._running_distinct(scan, periods, other_keys, ctes)
-            return self._add_cte(scan.name, self._period_agg(scan, running, other_keys), ctes)
+            return self._cumulative_output(scan, running, other_keys, ctes)
         if not other_keys and all(a in DECOMPOSABLE or a == "average" for a in aggs) and \
                 cum.window_unit in (None, "day", "week"):
             running = self._running_frame(scan, periods, ctes)
-            return self._add_cte(scan.name, self._period_agg(scan, running, other_keys), ctes)
+            return self._cumulative_output(scan, running, other_keys, ctes)
         spine = self._add_cte(f"{scan.name}_spine", self._spine(tk, cum.base_grain, bounds), ctes)
         day, fact = column(tk, spine), column(tk, periods)
         conditions: list[exp.Expression] = [exp.LTE(this=fact, expression=day)]
@@ -179,6 +179,16 @@ class TimeSqlMixin:
             day.copy(), *[column(k, periods) for k in other_keys], copy=False)
         window.add_comments([scan.description + self._window_words(cum)])
         running = self._add_cte(f"{scan.name}_running", window, ctes)
+        return self._cumulative_output(scan, running, other_keys, ctes)
+
+    def _cumulative_output(self, scan: Scan, running: str, other_keys: list[str], ctes: dict) -> str:
+        """metric_time filters pick output periods (after the window), then one value per output period."""
+        if scan.cumulative.filters:
+            period = column(DAY_COLUMN, running)
+            kept = exp.Select().select(exp.Star(), copy=False).from_(exp.Table(this=ident(running)), copy=False)
+            kept = kept.where(exp.and_(*[self._filter(f, period) for f in scan.cumulative.filters], copy=False),
+                              copy=False)
+            running = self._add_cte(f"{scan.name}_kept", kept, ctes)
         return self._add_cte(scan.name, self._period_agg(scan, running, other_keys), ctes)
 
     def _running_frame(self, scan: Scan, periods: str, ctes: dict) -> str:
@@ -396,13 +406,13 @@ class TimeSqlMixin:
                                          *[exp.alias_(column(k, inner), ident(k)) for k in others],
                                          exp.alias_(column(source.column, inner), ident(source.column)),
                                          copy=False).from_(exp.Table(this=ident(inner)), copy=False)
-            conditions = []
+            # a row without a time has no period before it (NULL-safe keys would pair it with itself)
+            conditions = [exp.Not(this=exp.Is(this=column(tk, inner), expression=exp.Null()))]
             if source.start:
                 conditions.append(exp.GTE(this=moved.copy(), expression=_period_literal(source.start, grain)))
             if source.end:
                 conditions.append(exp.LT(this=moved.copy(), expression=_period_literal(source.end, grain)))
-            if conditions:
-                select = select.where(exp.and_(*conditions, copy=False), copy=False)
+            select = select.where(exp.and_(*conditions, copy=False), copy=False)
         else:
             extend = (source.count, source.unit) if source.unit else (1, source.to_grain)
             if source.start and source.end:
@@ -422,19 +432,30 @@ class TimeSqlMixin:
             select = select.join(exp.Table(this=ident(inner)), join_type="INNER",
                                  on=exp.EQ(this=column(tk, inner), expression=target), copy=False)
         select.add_comments([source.description])
-        return self._add_cte(source.name, select, ctes)
+        name = self._add_cte(source.name, select, ctes)
+        if source.filters:
+            kept = exp.Select().select(exp.Star(), copy=False).from_(exp.Table(this=ident(name)), copy=False)
+            kept = kept.where(exp.and_(*[self._filter(f, column(tk, name)) for f in source.filters], copy=False),
+                              copy=False)
+            name = self._add_cte(f"{source.name}_kept", kept, ctes)
+        return name
 
     # -- conversion funnels --------------------------------------------------------------------------
     def _conversion(self, source: ConversionSource, ctes: dict) -> str:
         base, conv = source.base, source.conversion
         key_names = [name for name, _ in base.keys]
-        base_rows = self._rows(base, ctes).select(
-            *[exp.alias_(self._element(src), ident(name)) for name, src in base.keys],
-            exp.alias_(self._element(source.base_time), "__ml_time"),
-            exp.alias_(self._element(replace(source.base_time, grain=None)), "__ml_timestamp"),
-            exp.alias_(self._element(source.base_entity), "__ml_entity"),
-            *[exp.alias_(self._element(b), f"__ml_property_{i}") for i, (b, _) in
-              enumerate(source.constant_properties)], copy=False)
+        outer, self._calendar_joins = self._calendar_joins, {}
+        try:  # elements first: a custom-grain key registers the calendar join that _rows then adds
+            projections = [
+                *[exp.alias_(self._element(src), ident(name)) for name, src in base.keys],
+                exp.alias_(self._element(source.base_time), "__ml_time"),
+                exp.alias_(self._element(replace(source.base_time, grain=None)), "__ml_timestamp"),
+                exp.alias_(self._element(source.base_entity), "__ml_entity"),
+                *[exp.alias_(self._element(b), f"__ml_property_{i}") for i, (b, _) in
+                  enumerate(source.constant_properties)]]
+            base_rows = self._rows(base, ctes).select(*projections, copy=False)
+        finally:
+            self._calendar_joins = outer
         base_rows.add_comments([f"base events of {source.name}"])
         base_cte = self._add_cte(f"{source.name}_base", base_rows, ctes)
         measure = self.spec.semantic_models[conv.model].measure(source.column)

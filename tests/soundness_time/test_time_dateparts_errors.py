@@ -53,10 +53,12 @@ def test_date_part_filter(clock, where, hand_where):
 
 
 def test_date_part_filter_inside_cumulative_window(clock):
+    """A metric_time filter picks output days (Mondays); each Monday's window still sums all 7 days, as in
+    MetricFlow, where metric_time filters apply after the window."""
     from clock_sql import daily_cumulative, window_condition
 
-    hand = daily_cumulative("sum(amount)", window_condition(7), "DATE '2024-02-01'", "DATE '2024-03-31'",
-                            fact_filter="isodow(d) = 1")
+    every_day = daily_cumulative("sum(amount)", window_condition(7), "DATE '2024-02-01'", "DATE '2024-03-31'")
+    hand = f"SELECT * FROM ({every_day}) WHERE isodow(d) = 1"
     clock.check(hand, metrics=["revenue_7d"], group_by=["metric_time__day"], start_time="2024-02-01",
                 end_time="2024-03-31", where=["{{ TimeDimension('metric_time', date_part_name='dow') }} = 1"])
 
