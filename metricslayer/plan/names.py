@@ -3,12 +3,10 @@ parsed into typed requests, once, at the edge."""
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import QueryError
 from ..spec.model import DATE_PARTS, GRAINS
@@ -145,7 +143,58 @@ def _functions(registry: list) -> dict:
     return {"Dimension": dimension, "TimeDimension": time_dimension, "Entity": entity, "Metric": metric}
 
 
-_ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined)
+_ENV = None
+_EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
+
+
+def _environment():
+    global _ENV
+    if _ENV is None:
+        import jinja2
+        from jinja2.sandbox import SandboxedEnvironment
+
+        _ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined)
+    return _ENV
+
+
+def _literal(node: ast.AST):
+    return ast.literal_eval(node)
+
+
+def _fast_render(template: str, functions: dict) -> str | None:
+    """Render templates made only of plain calls (``{{ Dimension('x', entity_path=['y']).grain('month') }}``)
+    without Jinja: parse each call with `ast` (literal arguments only, never evaluated code). None when the
+    template needs the real Jinja (control blocks, other expressions)."""
+    if "{%" in template or "{#" in template:
+        return None
+    parts, position = [], 0
+    for match in _EXPRESSION.finditer(template):
+        try:
+            node = ast.parse(match.group(1).strip(), mode="eval").body
+            calls = []
+            while isinstance(node, ast.Call):
+                calls.append(node)
+                node = node.func.value if isinstance(node.func, ast.Attribute) else None
+                if node is None:
+                    break
+            if not calls or not isinstance(calls[-1].func, ast.Name) or calls[-1].func.id not in functions:
+                return None
+            first = calls[-1]
+            value = functions[first.func.id](*[_literal(a) for a in first.args],
+                                             **{k.arg: _literal(k.value) for k in first.keywords})
+            for call in reversed(calls[:-1]):
+                if call.keywords or call.func.attr.startswith("_"):
+                    return None
+                value = getattr(value, call.func.attr)(*[_literal(a) for a in call.args])
+        except (SyntaxError, ValueError, TypeError, AttributeError):
+            return None
+        parts.append(template[position:match.start()])
+        parts.append(str(value))
+        position = match.end()
+    if template.count("{{") != len(parts) // 2:
+        return None
+    parts.append(template[position:])
+    return "".join(parts)
 
 
 def render_template(template: str) -> tuple[str, list[ElementRequest]]:
@@ -157,8 +206,14 @@ def render_template(template: str) -> tuple[str, list[ElementRequest]]:
 @lru_cache(maxsize=4096)
 def _render_cached(template: str) -> tuple[str, tuple[ElementRequest, ...]]:
     registry: list[ElementRequest] = []
+    text = _fast_render(template, _functions(registry))
+    if text is not None:
+        return text, tuple(registry)
+    registry.clear()
+    import jinja2
+
     try:
-        text = _ENV.from_string(template).render(**_functions(registry))
+        text = _environment().from_string(template).render(**_functions(registry))
     except jinja2.TemplateError as exc:
         raise QueryError(f"filter {template!r} does not render: {getattr(exc, 'message', exc)}",
                          help="reference names as {{ Dimension('entity__dimension') }}, "
