@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .catalog import DimensionInfo, EntityInfo, MetricInfo, SavedQueryInfo
 from .engines.base import connect, dialect_of
@@ -18,12 +16,12 @@ from .plan.names import parse_object_call
 from .plan.planner import Planner, QueryRequest
 from .result import Result
 from .spec.calendar import read_calendar
-from .spec.load import SpecBuilder, load_documents
 from .spec.model import Loc, ProjectSpec, WhereFilter
-from .spec.project_files import ProjectSettings, definition_files, macro_files, read_settings
-from .spec.relations import RelationResolver
-from .spec.render import load_macros, make_environment, render
+from .spec.project_files import ProjectSettings
 from .sql.build import SqlBuilder
+
+if TYPE_CHECKING:
+    from .spec.relations import RelationResolver
 
 Progress = Callable[[str, int, int], None]
 
@@ -237,6 +235,8 @@ def parse_vars(value: dict | str | None) -> dict[str, Any]:
         return {}
     if isinstance(value, dict):
         return dict(value)
+    import yaml
+
     try:
         parsed = yaml.safe_load(value)
     except yaml.YAMLError as exc:
@@ -253,32 +253,77 @@ def load_project(path: str | Path = ".", target: str | None = None, vars: dict |
     """Load the project at `path`: render, parse and index its definitions.
 
     With `strict` (the default) the first definition problem raises DefinitionError; lint passes
-    strict=False and reads `project.problems`.
+    strict=False and reads `project.problems`. A strict load is cached (see spec/cache.py) while none of
+    the files, folders and environment variables it read change.
     """
+    from .spec import cache
+
     root = Path(path).resolve()
-    settings = read_settings(root)
-    variables = {**settings.vars, **parse_vars(vars)}
     profile_dir = Path(profiles_dir) if profiles_dir else (
         Path(os.environ["METRICSLAYER_PROFILES_DIR"]) if os.environ.get("METRICSLAYER_PROFILES_DIR") else None)
-    resolved_target = load_target(root, settings.profile, target, profile_dir, variables)
-    dialect = check_dialect(settings.dialect or dialect_of(resolved_target.type))
-    env = make_environment(variables)
-    load_macros(env, macro_files(settings), root)
+    key = (str(root), target, repr(vars), str(profile_dir), __import__("metricslayer").__version__)
+    if strict:
+        payload = cache.read(key)
+        if payload is not None:
+            settings, spec, resolved_target, dialect, variables = payload
+            return Project(settings, spec, resolved_target, dialect, variables, [])
+    recorder = cache.Recorder()
+    project = _load(root, target, vars, profile_dir, strict, recorder)
+    if strict:
+        spec = replace_parsed(project.spec)
+        cache.write(key, (project.settings, spec, project.target, project.dialect, project.vars), recorder)
+    return project
 
-    def render_sql(sql_path: Path, rel: str) -> str:
-        sql_env = env.overlay()
-        sql_env.globals["ref"] = lambda *a: _ref_sql(resolver, a, rel)
-        sql_env.globals["source"] = lambda *a: resolver.resolve(
-            "source(" + ", ".join(repr(x) for x in a) + ")", Loc(rel)).qualified
-        text, _ = render(sql_env, sql_path.read_text(encoding="utf-8"), rel)
-        return text.strip().rstrip(";")
 
-    resolver = RelationResolver(root, settings.model_paths, resolved_target.schema, render_sql)
-    builder = SpecBuilder(resolver)
-    files = definition_files(settings)
-    for file in files:
-        load_documents(file, str(file.relative_to(root)), env, builder)
-    spec = builder.finish()
+def replace_parsed(spec: ProjectSpec) -> ProjectSpec:
+    """The spec without the parsed YAML kept for lint (its line maps are functions: not cacheable)."""
+    import copy
+
+    clone = copy.copy(spec)
+    clone.parsed = {}
+    return clone
+
+
+def _load(root: Path, target, vars, profile_dir, strict: bool, recorder) -> Project:
+    from .spec import render as render_module
+    from .spec.load import SpecBuilder, load_documents
+    from .spec.project_files import PROJECT_FILES, definition_files, macro_files, read_settings
+    from .spec.relations import RelationResolver
+    from .spec.render import load_macros, make_environment, render
+
+    render_module.ENV_READS = recorder.env
+    try:
+        recorder.files |= {str(root / name) for name in PROJECT_FILES}
+        settings = read_settings(root)
+        variables = {**settings.vars, **parse_vars(vars)}
+        recorder.files.add(str((profile_dir or root) / "profiles.yml"))
+        resolved_target = load_target(root, settings.profile, target, profile_dir, variables)
+        dialect = check_dialect(settings.dialect or dialect_of(resolved_target.type))
+        env = make_environment(variables)
+        macros = macro_files(settings)
+        recorder.files |= {str(m) for m in macros}
+        recorder.dirs |= {str(root / folder) for folder in settings.macro_paths + settings.model_paths}
+        recorder.files.add(str(root / "target" / "manifest.json"))
+        load_macros(env, macros, root)
+
+        def render_sql(sql_path: Path, rel: str) -> str:
+            recorder.files.add(str(sql_path))
+            sql_env = env.overlay()
+            sql_env.globals["ref"] = lambda *a: _ref_sql(resolver, a, rel)
+            sql_env.globals["source"] = lambda *a: resolver.resolve(
+                "source(" + ", ".join(repr(x) for x in a) + ")", Loc(rel)).qualified
+            text, _ = render(sql_env, sql_path.read_text(encoding="utf-8"), rel)
+            return text.strip().rstrip(";")
+
+        resolver = RelationResolver(root, settings.model_paths, resolved_target.schema, render_sql)
+        builder = SpecBuilder(resolver)
+        files = definition_files(settings, recorder.dirs)
+        recorder.files |= {str(f) for f in files}
+        for file in files:
+            load_documents(file, str(file.relative_to(root)), env, builder)
+        spec = builder.finish()
+    finally:
+        render_module.ENV_READS = None
     problems = builder.problems
     if strict and problems:
         first = problems[0]

@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProjectError, did_you_mean
-from ..spec.render import make_environment, render
-from ..spec.yamlfile import parse_yaml_documents
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,9 @@ def load_target(root: Path, profile: str | None, target: str | None, profiles_di
             raise ProjectError(f"--target {target} was given but the project has no profiles.yml",
                                help="create profiles.yml, or drop --target to use an in-memory DuckDB")
         return IN_MEMORY
+    from ..spec.render import make_environment, render
+    from ..spec.yamlfile import parse_yaml_documents
+
     rel = "profiles.yml" if folder == root else str(path)
     text, line_map = render(make_environment(variables), path.read_text(encoding="utf-8"), rel)
     docs = parse_yaml_documents(text, rel, line_map)

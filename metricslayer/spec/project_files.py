@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import DefinitionError, ProjectError
-from .yamlfile import LDict, parse_yaml_documents
+from .ldict import LDict
 
 PROJECT_FILE = "metricslayer.yml"
 DBT_PROJECT_FILE = "dbt_project.yml"
+PROJECT_FILES = (PROJECT_FILE, "metricslayer.yaml", DBT_PROJECT_FILE)
 SKIPPED_FILES = {"profiles.yml", "profiles.yaml", PROJECT_FILE, "metricslayer.yaml", DBT_PROJECT_FILE,
                  ".pre-commit-hooks.yaml", ".pre-commit-config.yaml"}
 SKIPPED_DIRS = {"target", "dbt_packages", "logs", "node_modules", "venv", "__pycache__", "site-packages"}
@@ -38,6 +40,8 @@ def read_settings(root: Path) -> ProjectSettings:
     if not root.is_dir():
         raise ProjectError(f"project directory {str(root)!r} does not exist",
                            help="pass --project-dir with a folder that holds metricslayer.yml or your YAML files")
+    from .yamlfile import parse_yaml_documents
+
     settings = ProjectSettings(root=root)
     for name in (PROJECT_FILE, "metricslayer.yaml", DBT_PROJECT_FILE):
         path = root / name
@@ -85,8 +89,8 @@ def _str_list(value, key: str, raw, file: str) -> list[str]:
                           help=f"write it as '{key}: [models, metrics]'")
 
 
-def definition_files(settings: ProjectSettings) -> list[Path]:
-    """Every YAML definition file of the project, in a stable order."""
+def definition_files(settings: ProjectSettings, listed: set[str] | None = None) -> list[Path]:
+    """Every YAML definition file of the project, in a stable order (`listed` collects the folders read)."""
     root = settings.root
     bases = [root / p for p in settings.definition_paths] if settings.definition_paths else [root]
     files: list[Path] = []
@@ -95,16 +99,17 @@ def definition_files(settings: ProjectSettings) -> list[Path]:
             files.append(base)
             continue
         if not base.is_dir():
+            if listed is not None:
+                listed.add(str(base))
             continue
-        for path in sorted(base.rglob("*")):
-            if path.suffix not in (".yml", ".yaml") or not path.is_file():
-                continue
-            rel_parts = path.relative_to(root).parts
-            if any(part.startswith(".") or part in SKIPPED_DIRS for part in rel_parts[:-1]):
-                continue
-            if path.name in SKIPPED_FILES or path.name.startswith("."):
-                continue
-            files.append(path)
+        found = []
+        for folder, subfolders, names in os.walk(base):
+            if listed is not None:
+                listed.add(folder)
+            subfolders[:] = [d for d in subfolders if not d.startswith(".") and d not in SKIPPED_DIRS]
+            found += [Path(folder) / name for name in names
+                      if name.endswith((".yml", ".yaml")) and name not in SKIPPED_FILES and not name.startswith(".")]
+        files += sorted(found)
     seen: set[Path] = set()
     return [f for f in files if not (f in seen or seen.add(f))]
 

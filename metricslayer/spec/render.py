@@ -50,7 +50,12 @@ def _passthrough_function(name: str):
     return call
 
 
+ENV_READS: dict[str, str | None] | None = None  # set while a project loads: what env_var() read
+
+
 def _env_var(name: str, default: Any = None) -> Any:
+    if ENV_READS is not None:
+        ENV_READS[name] = os.environ.get(name)
     value = os.environ.get(name, default)
     if value is None:
         raise jinja2.UndefinedError(

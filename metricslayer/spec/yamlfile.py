@@ -5,33 +5,12 @@ from __future__ import annotations
 import yaml
 
 from ..errors import DefinitionError
+from .ldict import LDict, LList  # noqa: F401  (re-exported: they are what parsing returns)
 
 try:  # the C loader is several times faster; positions work the same
     _Base = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
     _Base = yaml.SafeLoader
-
-
-class LDict(dict):
-    """A dict that remembers where it and each of its keys stand (1-based line, column)."""
-
-    line: int = 0
-    column: int = 0
-    key_pos: dict
-
-    def pos(self, key: str) -> tuple[int, int]:
-        return self.key_pos.get(key, (self.line, self.column))
-
-
-class LList(list):
-    line: int = 0
-    column: int = 0
-    item_pos: list
-
-    def pos(self, index: int) -> tuple[int, int]:
-        if 0 <= index < len(self.item_pos):
-            return self.item_pos[index]
-        return (self.line, self.column)
 
 
 class _Loader(_Base):

@@ -419,6 +419,10 @@ class TimeSqlMixin:
                 bounds = self._literal_bounds(source.start, source.end, grain)
             else:
                 bounds = self._data_bounds(inner, tk, grain, extend, source.start, source.end)
+                if source.unit in ("month", "quarter", "year") and not source.end:
+                    # Mar 29-31 all read Feb 28/29 (month ends clamp): run the spine 3 days further
+                    hi = bounds.expressions[1]
+                    hi.set("this", _date_add(hi.this, 3, "day", grain))
             spine = self._add_cte(f"{source.name}_spine", self._spine(tk, grain, bounds), ctes)
             period = column(tk, spine)
             if source.unit:
