@@ -44,6 +44,7 @@ class Project:
         self.sql_builder = SqlBuilder(spec, dialect, self.calendar)
         self.progress: Progress | None = None
         self._engine = None
+        self._spine_range: tuple | None = None
 
     # -- compile and query --------------------------------------------------------------------------
     def request(self, metrics: Sequence[str] = (), group_by: Sequence[str] = (), where: Sequence[str] = (),
@@ -89,7 +90,32 @@ class Project:
         request = self.request(metrics, group_by, where, order_by, limit, start_time, end_time, saved_query)
         engine = self.engine()
         sql = self.compile_request(request, engine.dialect)
+        if self.calendar.day_spine is not None and (request.start_time or request.end_time):
+            self._check_spine_covers(engine, request)
         return engine.execute(sql)
+
+    def _check_spine_covers(self, engine, request: QueryRequest) -> None:
+        """A declared spine that stops before the queried range would silently drop periods: refuse."""
+        from .plan.timerange import parse_time
+
+        spine = self.calendar.day_spine
+        if self._spine_range is None:
+            from sqlglot import exp
+
+            from .sql.exprs import column
+
+            table = self.sql_builder._relation(spine.relation, {})
+            sql = exp.select(exp.Min(this=column(spine.column)), exp.Max(this=column(spine.column))).from_(table)
+            low, high = engine.execute(sql.sql(dialect=engine.dialect)).rows[0]
+            self._spine_range = (str(low)[:10] if low else None, str(high)[:10] if high else None)
+        low, high = self._spine_range
+        asked_low = parse_time(request.start_time, "start_time").date().isoformat() if request.start_time else None
+        asked_high = parse_time(request.end_time, "end_time").date().isoformat() if request.end_time else None
+        if low is None or (asked_low and asked_low < low) or (asked_high and asked_high > high):
+            raise QueryError(
+                f"time spine {spine.relation.qualified} covers {low or 'nothing'} to {high or 'nothing'}, but the "
+                f"query asks for {asked_low or '...'} to {asked_high or '...'}",
+                help="extend the spine table, or narrow --start-time/--end-time to the range it covers")
 
     def engine(self):
         """The open connection to the target (opened on first use; builds the demo data if needed)."""

@@ -40,6 +40,7 @@ class Calendar:
     week_start: int = 1  # ISO weekday number, Monday = 1
     retail_pattern: str = "4-5-4"
     spine_grains: dict[str, SpineGrain] = field(default_factory=dict, hash=False, compare=False)
+    day_spine: SpineGrain | None = None  # a declared day spine: used instead of a generated one
 
     def is_custom(self, grain: str) -> bool:
         return grain in FISCAL_GRAINS or grain in RETAIL_GRAINS or grain in self.spine_grains
@@ -64,7 +65,10 @@ def read_calendar(raw: dict | None, file: str | None, spines) -> Calendar:
         raise DefinitionError(f"calendar.retail_pattern {pattern!r} is unknown", file=file,
                               help="write 4-5-4, 4-4-5 or 5-4-4")
     grains = {}
+    day_spine = None
     for spine in spines:
         for name, column in spine.custom_granularities:
             grains[name] = SpineGrain(spine.relation, spine.column, column)
-    return Calendar(month, WEEKDAYS.index(day) + 1, pattern, grains)
+        if spine.grain == "day" and day_spine is None:
+            day_spine = SpineGrain(spine.relation, spine.column, spine.column)
+    return Calendar(month, WEEKDAYS.index(day) + 1, pattern, grains, day_spine)

@@ -47,7 +47,20 @@ def _last_period(end_exclusive: str, grain: str) -> str:
 class TimeSqlMixin:
     # -- the spine ----------------------------------------------------------------------------------
     def _spine(self, name: str, grain: str, bounds: exp.Select) -> exp.Select:
-        """One row per `grain` period between bounds.lo and bounds.hi (inclusive)."""
+        """One row per `grain` period between bounds.lo and bounds.hi (inclusive): read from the declared
+        day spine when the project has one, else generated."""
+        declared = self.calendar.day_spine
+        if declared is not None and grain in ("day", "week", "month", "quarter", "year"):
+            table = self._relation(declared.relation, {})
+            table.set("alias", exp.TableAlias(this=ident("spine")))
+            period = self._truncate(column(declared.column, "spine"), grain)
+            select = exp.Select().select(exp.alias_(period, ident(name)), copy=False).distinct()
+            select = select.from_(exp.Subquery(this=bounds, alias=exp.TableAlias(this=ident("bounds"))),
+                                  copy=False).join(table, join_type="CROSS", copy=False)
+            select = select.where(exp.Between(this=period.copy(), low=column("lo", "bounds"),
+                                              high=column("hi", "bounds")), copy=False)
+            select.add_comments([f"time spine {declared.relation.qualified}: one row per {grain}"])
+            return select
         count, unit = STEP[grain]
         series = exp.GenerateDateArray(start=column("lo", "bounds"), end=column("hi", "bounds"),
                                        step=exp.Interval(this=exp.Literal.number(count), unit=exp.var(unit)))

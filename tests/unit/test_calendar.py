@@ -108,3 +108,33 @@ def test_retail_4_4_5_pattern(tmp_path):
     # With 4-4-5 a quarter's months start at weeks 0, 4 and 8: week 8 of FY2024 (Mar 31) opens month 3, and
     # Dec 31 (week 47) and Jan 5/6 (week 48) are in Q4's third month, from week 47 (Dec 29).
     assert by(project, "retail_month") == [(D(2024, 3, 31), 2), (D(2024, 12, 29), 3), (D(2025, 3, 30), 1)]
+
+
+CUMULATIVE = """
+metrics:
+  - name: orders_mtd
+    type: cumulative
+    type_params: {measure: orders, cumulative_type_params: {grain_to_date: month}}
+"""
+
+
+def test_a_declared_spine_is_used_for_windows(tmp_path):
+    project = build(tmp_path, "name: p\n")
+    (tmp_path / "more.yml").write_text(CUMULATIVE)
+    project = ml.load_project(tmp_path)
+    sql = project.compile(metrics=["orders_mtd"], group_by=["metric_time__day"], start_time="2024-03-30",
+                          end_time="2024-04-02")
+    assert "main.calendar" in sql and "GENERATE_SERIES" not in sql
+    assert project.query(metrics=["orders_mtd"], group_by=["metric_time__day"], order_by=["metric_time__day"],
+                         start_time="2024-03-30", end_time="2024-04-02").rows == [
+        (D(2024, 3, 31), 1), (D(2024, 4, 1), 1), (D(2024, 4, 2), 1)]
+
+
+def test_a_declared_spine_must_cover_the_range(tmp_path):
+    build(tmp_path, "name: p\n")
+    (tmp_path / "more.yml").write_text(CUMULATIVE)
+    project = ml.load_project(tmp_path)
+    with pytest.raises(ml.QueryError) as info:
+        project.query(metrics=["orders_mtd"], group_by=["metric_time__day"], start_time="2023-12-01",
+                      end_time="2024-01-31")
+    assert "covers 2024-01-01 to 2025-12-31" in info.value.message
