@@ -201,8 +201,9 @@ def _sqlite_shift(value: exp.Expression, amount: exp.Expression, unit: str, nega
 
 def _hash_joinable(node: exp.Expression) -> exp.Expression:
     """`a IS NOT DISTINCT FROM b` in a FULL JOIN as equalities (PostgreSQL and Redshift refuse FULL JOINs on
-    conditions that are not merge- or hash-joinable): same NULL-ness and same text. Both sides are the same
-    group-by item, so of the same type, and the text of equal values is equal."""
+    conditions that are not merge- or hash-joinable, and DataFusion fails to type-check them): same NULL-ness
+    and same text. Both sides are the same group-by item, so of the same type, and the text of equal values
+    is equal."""
     join = node.find_ancestor(exp.Join)
     if join is None or join.side.upper() != "FULL":
         return node
@@ -216,7 +217,7 @@ def _hash_joinable(node: exp.Expression) -> exp.Expression:
 
 # -- PostgreSQL family --------------------------------------------------------------------------------
 def _postgres(node: exp.Expression, dialect: str) -> exp.Expression:
-    if isinstance(node, exp.NullSafeEQ) and dialect in ("postgres", "redshift"):
+    if isinstance(node, exp.NullSafeEQ) and dialect in ("postgres", "redshift", "datafusion"):
         return _hash_joinable(node)
     if isinstance(node, exp.TimestampTrunc) and not (isinstance(node.this, exp.Cast)
                                                      and node.this.to.is_type("timestamp")):

@@ -26,10 +26,7 @@ UNSUPPORTED = {
 }
 
 # (engine, query id) -> why it fails today. Not hidden: the test fails when one of these starts passing.
-KNOWN_FAILURES = {
-    ("datafusion", "mom_by_month_region"): "DataFusion 55 'type_coercion' internal error on the offset "
-                                           "(lookup) join; not yet narrowed down",
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def _queries() -> list[dict]:
