@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import click
 
+from .cli import _load, project_options  # the shared project flags and loader
 from .errors import MetricsLayerError
 
 BUG_HELP = ("this is a bug in metricslayer: please report it with the command you ran "
@@ -47,29 +48,10 @@ class GuardedCommand(click.Command):
         return _guard(ctx, lambda: super(GuardedCommand, self).invoke(ctx))
 
 
-def project_options(func: Callable) -> Callable:
-    options = [
-        click.option("--project-dir", default=".", show_default=True, metavar="DIR",
-                     help="Folder holding metricslayer.yml (or dbt_project.yml) and the YAML definitions."),
-        click.option("--profiles-dir", default=None, metavar="DIR", help="Folder holding profiles.yml."),
-        click.option("--target", "-t", default=None, help="Output of the profile to use."),
-        click.option("--vars", "vars_", default=None, metavar="YAML", help="Variables for Jinja, as YAML."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
 as_of_option = click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                             metavar="DATE", help="Compute as of this day (default: today).")
 format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                              show_default=True, help="Output format.")
-
-
-def _load(project_dir, profiles_dir, target, vars_):
-    from . import load_project
-
-    return load_project(project_dir, target=target, vars=vars_, profiles_dir=profiles_dir)
 
 
 def _day(value) -> dt.date:
