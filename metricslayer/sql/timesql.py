@@ -33,6 +33,12 @@ def _date_add(value: exp.Expression, count: int, unit: str, grain: str) -> exp.E
     return moved
 
 
+def _by_period(value: exp.Expression, desc: bool = False) -> exp.Ordered:
+    """Order by a period, which is never NULL: state the NULL placement each engine takes by default (NULLs
+    first ascending, last descending), so no dialect must spell out one it cannot express in a window."""
+    return exp.Ordered(this=value.copy(), desc=desc, nulls_first=not desc)
+
+
 def _period_literal(value: str, grain: str) -> exp.Expression:
     kind = "DATE" if grain in ("day", "week", "month", "quarter", "year") else "TIMESTAMP"
     return exp.Cast(this=exp.Literal.string(value), to=sql_type(kind))
@@ -222,7 +228,7 @@ class TimeSqlMixin:
 
         def over(aggregate: exp.Expression) -> exp.Window:
             return exp.Window(this=aggregate, partition_by=[p.copy() for p in partition],
-                              order=exp.Order(expressions=[exp.Ordered(this=period.copy())]), spec=frame.copy())
+                              order=exp.Order(expressions=[_by_period(period)]), spec=frame.copy())
 
         projections = [exp.alias_(period.copy(), ident(DAY_COLUMN)),
                        exp.alias_(over(exp.Count(this=column(tk, periods))), "__ml_rows")]
@@ -258,7 +264,7 @@ class TimeSqlMixin:
         if cum.grain_to_date:
             partition.append(truncate(period.copy(), cum.grain_to_date))
         following = exp.Window(this=exp.Lead(this=period.copy()), partition_by=partition,
-                               order=exp.Order(expressions=[exp.Ordered(this=period.copy())]))
+                               order=exp.Order(expressions=[_by_period(period)]))
         if cum.window_unit:
             closes = _date_add(period.copy(), cum.window_count, cum.window_unit, cum.base_grain)
         elif cum.grain_to_date:
@@ -316,7 +322,7 @@ class TimeSqlMixin:
             return exp.Window(this=exp.Sum(this=exp.Coalesce(this=column(name, changes_cte),
                                                              expressions=[exp.Literal.number(0)])),
                               partition_by=[column(k, group_keys) for k in other_keys],
-                              order=exp.Order(expressions=[exp.Ordered(this=column(DAY_COLUMN, spine))]),
+                              order=exp.Order(expressions=[_by_period(column(DAY_COLUMN, spine))]),
                               spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
                                                   end="CURRENT ROW"))
 
@@ -363,7 +369,7 @@ class TimeSqlMixin:
             if cum.output_grain != cum.base_grain:
                 select = select.group_by(key.copy(), *[column(k, running) for k in other_keys], copy=False)
             return select
-        order = exp.Ordered(this=period.copy(), desc=cum.period_agg == "last")
+        order = _by_period(period, desc=cum.period_agg == "last")
         rank = exp.Window(this=exp.RowNumber(), partition_by=[key.copy()] + [column(k, running) for k in other_keys],
                           order=exp.Order(expressions=[order]))
         ranked = exp.Select().select(exp.alias_(key.copy(), ident(cum.time_key)),
@@ -494,7 +500,7 @@ class TimeSqlMixin:
                 column("__ml_time", c), -source.window_count, source.window_unit, "second")))
         on += [exp.EQ(this=column(f"__ml_property_{i}", b), expression=column(f"__ml_property_{i}", c))
                for i in range(len(source.constant_properties))]
-        order = [exp.Ordered(this=column("__ml_time", b), desc=True),
+        order = [_by_period(column("__ml_time", b), desc=True),
                  exp.Ordered(this=column("__ml_timestamp", b), desc=True, nulls_first=False)]
         order += [exp.Ordered(this=column(k, b), desc=False, nulls_first=False) for k in key_names]
         rank = exp.Window(this=exp.RowNumber(), partition_by=[column("__ml_event", c)],

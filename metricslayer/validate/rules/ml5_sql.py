@@ -12,6 +12,7 @@ from sqlglot.errors import ErrorLevel
 from ...errors import MetricsLayerError, UnsupportedError
 from ...plan.names import render_template
 from ...plan.planner import QueryRequest
+from ...sql.dialects import adapt
 from ..context import LintContext
 from ..issue import at
 from ..registry import rule
@@ -218,8 +219,12 @@ def _dialect_pass(ctx: LintContext):
                           BUG_HELP))
             continue
         for dialect in ctx.dialects:
-            try:
-                sql = tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
+            try:  # the same path as compile: the dialect's transforms, then generation
+                sql = adapt(tree.copy(), dialect).sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
+            except UnsupportedError as exc:
+                out.append(at(metric.loc, "ML505", f"metric '{name}' uses something {dialect} lacks: "
+                              f"{exc.message}", exc.help or "use a construct every target supports"))
+                continue
             except sqlglot.errors.UnsupportedError as exc:
                 out.append(at(metric.loc, "ML505", f"metric '{name}' uses something {dialect} lacks: "
                               f"{str(exc).splitlines()[0]}", "use a construct every target supports"))

@@ -26,12 +26,12 @@ WITH orders_agg_periods AS (
     orders_agg_spine.__ml_period AS __ml_period,
     COUNT(orders_agg_periods.metric_time__day) OVER (
       PARTITION BY CAST(DATE_TRUNC('MONTH', orders_agg_spine.__ml_period) AS DATE)
-      ORDER BY orders_agg_spine.__ml_period NULLS LAST
+      ORDER BY orders_agg_spine.__ml_period ASC
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS __ml_rows,
     SUM(orders_agg_periods.order_total) OVER (
       PARTITION BY CAST(DATE_TRUNC('MONTH', orders_agg_spine.__ml_period) AS DATE)
-      ORDER BY orders_agg_spine.__ml_period NULLS LAST
+      ORDER BY orders_agg_spine.__ml_period ASC
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS order_total
   FROM orders_agg_spine
