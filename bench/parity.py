@@ -43,7 +43,7 @@ def main() -> int:
         except Exception as exc:  # noqa: BLE001 - report and go on with the other engines
             print(f"skip {name}: {str(exc).splitlines()[0]}", file=sys.stderr)
     queries = [q for f in QUERY_FILES if (REPO / f).exists() for q in json.loads((REPO / f).read_text())]
-    matrix = parity.run_matrix(load_project(REPO), engines, queries, abs_tol=parity.DUCKDB_DECIMAL_QUANTILE)
+    matrix = parity.run_matrix(load_project(REPO), engines, queries)
     print(matrix.render())
     print(f"\n{len(queries)} queries x {len(engines)} engines in {time.perf_counter() - started:.1f} s")
     if "spark" in engines:

@@ -21,8 +21,6 @@ from .profiles import Target
 
 ENGINES = ("duckdb", "sqlite", "postgres", "clickhouse", "spark", "datafusion")
 REL_TOL = 1e-9
-# The builder casts percentile inputs to DOUBLE, so every engine gives the exact median: no tolerances.
-DUCKDB_DECIMAL_QUANTILE: dict[str, float] = {}
 
 
 def postgres_settings() -> dict | None:
@@ -165,11 +163,8 @@ class Matrix:
         return "\n".join(lines)
 
 
-def run_matrix(project, engines: dict, queries: Iterable[dict], abs_tol: dict[str, float] | None = None) -> Matrix:
-    """Run every query on every engine and compare with DuckDB (which must be in `engines`).
-
-    `abs_tol` widens the comparison for named queries (see DUCKDB_DECIMAL_QUANTILE)."""
-    abs_tol = abs_tol or {}
+def run_matrix(project, engines: dict, queries: Iterable[dict]) -> Matrix:
+    """Run every query on every engine and compare with DuckDB (which must be in `engines`)."""
     queries = list(queries)
     matrix = Matrix(list(engines), [q["id"] for q in queries])
     reference = {}
@@ -199,7 +194,7 @@ def run_matrix(project, engines: dict, queries: Iterable[dict], abs_tol: dict[st
             if list(result.columns) != list(expected.columns):
                 problem = f"columns {result.columns}, DuckDB has {expected.columns}"
             problem = problem or same_rows(expected.rows, result.rows, ordered=bool(query.get("order_by")),
-                                          abs_tol=abs_tol.get(query["id"], 1e-12))
+                                          abs_tol=1e-12)
             matrix.cells[(name, query["id"])] = f"diff: {problem}" if problem else "ok"
         matrix.seconds[name] = time.perf_counter() - started
     return matrix

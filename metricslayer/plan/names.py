@@ -157,10 +157,6 @@ def _environment():
     return _ENV
 
 
-def _literal(node: ast.AST):
-    return ast.literal_eval(node)
-
-
 def _fast_render(template: str, functions: dict) -> str | None:
     """Render templates made only of plain calls (``{{ Dimension('x', entity_path=['y']).grain('month') }}``)
     without Jinja: parse each call with `ast` (literal arguments only, never evaluated code). None when the
@@ -180,12 +176,12 @@ def _fast_render(template: str, functions: dict) -> str | None:
             if not calls or not isinstance(calls[-1].func, ast.Name) or calls[-1].func.id not in functions:
                 return None
             first = calls[-1]
-            value = functions[first.func.id](*[_literal(a) for a in first.args],
-                                             **{k.arg: _literal(k.value) for k in first.keywords})
+            value = functions[first.func.id](*[ast.literal_eval(a) for a in first.args],
+                                             **{k.arg: ast.literal_eval(k.value) for k in first.keywords})
             for call in reversed(calls[:-1]):
                 if call.keywords or call.func.attr.startswith("_"):
                     return None
-                value = getattr(value, call.func.attr)(*[_literal(a) for a in call.args])
+                value = getattr(value, call.func.attr)(*[ast.literal_eval(a) for a in call.args])
         except (SyntaxError, ValueError, TypeError, AttributeError):
             return None
         parts.append(template[position:match.start()])

@@ -73,6 +73,7 @@ def write(key: tuple, payload, recorder: Recorder) -> None:
     if not enabled():
         return
     stamps = {path: _stamp(path) for path in recorder.files | recorder.dirs}
+    tmp = None
     try:
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
@@ -81,7 +82,5 @@ def write(key: tuple, payload, recorder: Recorder) -> None:
             pickle.dump((key, stamps, dict(recorder.env), payload), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, _file(key))
     except Exception:  # a read-only home or an unpicklable value: run without the cache
-        try:
-            os.unlink(tmp)  # noqa: F821 - defined when mkstemp succeeded
-        except Exception:
-            pass
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)

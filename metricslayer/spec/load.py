@@ -227,7 +227,8 @@ def build_semantic_model(doc: Doc, resolver: RelationResolver) -> tuple[Semantic
     inline_metrics = []
     for metric_doc in doc.items("metrics"):  # dbt's newer spec: simple metrics carrying agg/expr
         if metric_doc.data.get("agg"):
-            measures.append(_measure_from_metric(metric_doc))
+            # dbt's newer spec: a simple metric carrying agg/expr defines a measure of the same name
+            measures.append(_measure(metric_doc, f"metric '{metric_doc.data.get('name')}'"))
         inline_metrics.append(metric_doc)
     model = SemanticModel(
         name=name, relation=relation, description=doc.text("description"), label=doc.text("label"),
@@ -321,11 +322,6 @@ def _measure(doc: Doc, owner: str) -> Measure:
         use_discrete_percentile=bool(params.get("use_discrete_percentile")),
         use_approximate_percentile=bool(params.get("use_approximate_percentile")),
         create_metric=bool(doc.data.get("create_metric")), non_additive_dimension=non_additive, loc=doc.loc())
-
-
-def _measure_from_metric(doc: Doc) -> Measure:
-    """dbt's newer simple metrics declare agg/expr themselves: they define a measure of the same name."""
-    return _measure(doc, f"metric '{doc.data.get('name')}'")
 
 
 def _meta(doc: Doc) -> dict:

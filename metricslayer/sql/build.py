@@ -27,6 +27,7 @@ from ..spec.model import Loc, ProjectSpec, Relation
 from .exprs import (
     _parse_cached,
     column,
+    date_add,
     date_part,
     ident,
     is_condition,
@@ -300,16 +301,12 @@ class SqlBuilder(TimeSqlMixin):
         cal = self.calendar
         if grain == "week" and cal.week_start != 1:
             shift = (8 - cal.week_start) % 7  # days to move so the calendar's week starts on a Monday
-            moved = exp.DateAdd(this=value, expression=exp.Literal.number(shift), unit=exp.var("DAY"))
-            start = exp.DateAdd(this=truncate(moved, "week"), expression=exp.Literal.number(-shift),
-                                unit=exp.var("DAY"))
-            return exp.Cast(this=start, to=sql_type("DATE"))
+            moved = date_add(value, shift, "day", as_date=False)
+            return date_add(truncate(moved, "week"), -shift, "day")
         if grain in FISCAL_GRAINS:
             months = cal.fiscal_year_start_month - 1
-            moved = exp.DateAdd(this=value, expression=exp.Literal.number(-months), unit=exp.var("MONTH"))
-            start = exp.DateAdd(this=truncate(moved, FISCAL_GRAINS[grain]), expression=exp.Literal.number(months),
-                                unit=exp.var("MONTH"))
-            return exp.Cast(this=start, to=sql_type("DATE"))
+            moved = date_add(value, -months, "month", as_date=False)
+            return date_add(truncate(moved, FISCAL_GRAINS[grain]), months, "month")
         if grain in RETAIL_GRAINS:
             return retail_period_start(value, grain, RETAIL_PATTERNS[cal.retail_pattern])
         if grain in cal.spine_grains:
@@ -383,6 +380,3 @@ class SqlBuilder(TimeSqlMixin):
                              help="compare a dimension with a value, e.g. {{ Dimension('customer__region') }} = 'EU'")
         return exp.paren(tree) if isinstance(tree, exp.Or) else tree
 
-
-def to_sql(builder: SqlBuilder, plan: QueryPlan, dialect: str, pretty: bool = True) -> str:
-    return builder.build(plan).sql(dialect=dialect, pretty=pretty)

@@ -15,7 +15,6 @@ from ..spec.model import GRAIN_RANK, Loc
 _RESERVED = {k.upper() for k in Tokenizer.KEYWORDS if k.isalpha()} | {
     "ORDER", "GROUP", "USER", "DATE", "TIME", "TIMESTAMP", "YEAR", "MONTH", "DAY", "VALUE", "KEY", "RANK",
     "ROWS", "RANGE", "WINDOW", "INTERVAL", "END", "START"}
-ISO_DOW = "dow"
 
 
 def sql_type(name: str) -> exp.DataType:
@@ -86,6 +85,13 @@ def safe_divide(numerator: exp.Expression, denominator: exp.Expression) -> exp.E
     return exp.Div(this=exp.Cast(this=numerator, to=double),
                    expression=exp.Nullif(this=exp.Cast(this=denominator, to=double.copy()),
                                          expression=exp.Literal.number(0)))
+
+
+def date_add(value: exp.Expression, amount: int | exp.Expression, unit: str, as_date: bool = True) -> exp.Expression:
+    """`value` + `amount` units (month arithmetic clamps to month ends); a DATE again when `as_date`."""
+    amount = amount if isinstance(amount, exp.Expression) else exp.Literal.number(amount)
+    moved = exp.DateAdd(this=value, expression=amount, unit=exp.var(unit.upper()))
+    return exp.Cast(this=moved, to=sql_type("DATE")) if as_date else moved
 
 
 def truncate(value: exp.Expression, grain: str) -> exp.Expression:

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .exprs import sql_type
+from .exprs import date_add, sql_type
 
 
 def _n(value: int) -> exp.Literal:
     return exp.Literal.number(value)
-
-
-def _add_days(value: exp.Expression, days: exp.Expression) -> exp.Expression:
-    return exp.Cast(this=exp.DateAdd(this=value, expression=days, unit=exp.var("DAY")), to=sql_type("DATE"))
 
 
 def _year_start(year: exp.Expression) -> exp.Expression:
@@ -23,7 +19,7 @@ def _year_start(year: exp.Expression) -> exp.Expression:
     forward = exp.Mod(this=exp.Paren(this=exp.Sub(this=_n(7), expression=dow)), expression=_n(7))
     offset = exp.Case(ifs=[exp.If(this=exp.LTE(this=forward, expression=_n(3)), true=forward.copy())],
                       default=exp.Neg(this=dow.copy()))
-    return _add_days(feb1, offset)
+    return date_add(feb1, offset, "day")
 
 
 def retail_period_start(value: exp.Expression, grain: str, month_weeks: tuple[int, int, int]) -> exp.Expression:
@@ -40,11 +36,11 @@ def retail_period_start(value: exp.Expression, grain: str, month_weeks: tuple[in
     week = exp.IntDiv(this=days, expression=_n(7))
     quarter = exp.Least(this=exp.IntDiv(this=week.copy(), expression=_n(13)), expressions=[_n(3)])
     if grain == "retail_quarter":
-        return _add_days(start.copy(), exp.Mul(this=_n(91), expression=quarter))
+        return date_add(start.copy(), exp.Mul(this=_n(91), expression=quarter), "day")
     in_quarter = exp.Sub(this=week.copy(), expression=exp.Mul(this=_n(13), expression=quarter.copy()))
     first, second, third = month_weeks
     month_week = exp.Case(ifs=[exp.If(this=exp.LT(this=in_quarter, expression=_n(second)), true=_n(first)),
                                exp.If(this=exp.LT(this=in_quarter.copy(), expression=_n(third)), true=_n(second))],
                           default=_n(third))
     weeks = exp.Add(this=exp.Mul(this=_n(13), expression=quarter.copy()), expression=month_week)
-    return _add_days(start.copy(), exp.Mul(this=_n(7), expression=exp.Paren(this=weeks)))
+    return date_add(start.copy(), exp.Mul(this=_n(7), expression=exp.Paren(this=weeks)), "day")

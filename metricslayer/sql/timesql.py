@@ -16,7 +16,7 @@ from ..errors import UnsupportedError
 from ..plan.nodes import AggregateColumn, ConversionSource, OffsetSource, Scan
 from ..plan.timerange import iso, parse_time
 from ..plan.timerange import truncate as truncate_value
-from .exprs import column, ident, parse_expr, qualify, safe_divide, sql_type, truncate
+from .exprs import column, date_add, ident, parse_expr, qualify, safe_divide, sql_type, truncate
 
 STEP = {"day": (1, "DAY"), "week": (7, "DAY"), "month": (1, "MONTH"), "quarter": (3, "MONTH"),
         "year": (1, "YEAR"), "hour": (1, "HOUR"), "minute": (1, "MINUTE")}
@@ -27,10 +27,7 @@ DAY_COLUMN = "__ml_period"
 def _date_add(value: exp.Expression, count: int, unit: str, grain: str) -> exp.Expression:
     """value + count units, as a DATE again for day-or-coarser grains (month ends clamp)."""
     step, sql_unit = STEP[unit] if unit in STEP else (1, unit.upper())
-    moved = exp.DateAdd(this=value, expression=exp.Literal.number(count * step), unit=exp.var(sql_unit))
-    if grain in ("day", "week", "month", "quarter", "year"):
-        return exp.Cast(this=moved, to=sql_type("DATE"))
-    return moved
+    return date_add(value, count * step, sql_unit, as_date=grain in ("day", "week", "month", "quarter", "year"))
 
 
 def _by_period(value: exp.Expression, desc: bool = False) -> exp.Ordered:

@@ -40,7 +40,7 @@ def _queries() -> list[dict]:
 @pytest.fixture(scope="session")
 def matrix(engines, demo_project):
     opened, _ = engines
-    return parity.run_matrix(demo_project, opened, _queries(), abs_tol=parity.DUCKDB_DECIMAL_QUANTILE)
+    return parity.run_matrix(demo_project, opened, _queries())
 
 
 def test_query_set_covers_every_metric_type():
