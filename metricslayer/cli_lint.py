@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from .cli import project_options  # the shared project flags
 from .errors import MetricsLayerError
 
 BUG_HELP = "this is a bug in metricslayer: please report it (METRICSLAYER_DEBUG=1 shows the traceback)"
@@ -22,11 +23,7 @@ def _split(values) -> list[str]:
 
 
 @click.command("lint")
-@click.option("--project-dir", default=".", show_default=True, metavar="DIR",
-              help="Folder holding metricslayer.yml and the YAML definitions.")
-@click.option("--profiles-dir", default=None, metavar="DIR", help="Folder holding profiles.yml.")
-@click.option("--target", "-t", default=None, help="Profile output whose dialect the project uses.")
-@click.option("--vars", "vars_", default=None, metavar="YAML", help="Jinja variables as YAML/JSON.")
+@project_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif", "junit"]), default="text",
               show_default=True, help="Output format (github: workflow annotations; sarif: code scanning).")
 @click.option("--select", multiple=True, metavar="CODES", help="Only these codes or prefixes, e.g. ML2,ML601.")
